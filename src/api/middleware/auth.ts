@@ -1,0 +1,63 @@
+import type { MiddlewareHandler } from "hono";
+import { splitRoles } from "../../config";
+import type { RequestContext } from "../../domain/context";
+import { anonymousContext } from "../../domain/context";
+import type { Settings } from "../../domain/settings";
+import type { AppEnv } from "../../env";
+import { HttpError } from "../errors";
+
+// python-glanceclient percent-encodes header values ("projB%3Amember%2Creader").
+function decode(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+function identity(requestId: string, project: string, roles: string[], user: string, token: string | null): RequestContext {
+  return { requestId, projectId: project, userId: user, roles, isAdmin: roles.includes("admin"), readOnly: false, authToken: token };
+}
+
+/**
+ * Development mode (never deployed): the same forms as shared/anchor/anchor_auth.py —
+ * X-Project-Id/X-Roles/X-User-Id headers, else a token "<project>:<roles>[:<user>]", else the
+ * admin of project "admin".
+ */
+export function developmentContext(requestId: string, h: (name: string) => string | undefined): RequestContext {
+  const project = h("X-Project-Id") ?? h("X-Tenant-Id");
+  const rawToken = h("X-Auth-Token");
+  const token = rawToken ? decode(rawToken) : "";
+  if (project) {
+    const roles = h("X-Roles");
+    return identity(requestId, project, splitRoles(roles ?? "member,reader"), h("X-User-Id") ?? `user-${project}`, rawToken ?? null);
+  }
+  if (token.includes(":")) {
+    const [p, roles, user] = token.split(":");
+    return identity(requestId, p, splitRoles(roles ?? ""), user || `user-${p}`, rawToken ?? null);
+  }
+  return identity(requestId, "admin", ["admin", "member", "reader"], "admin", rawToken ?? null);
+}
+
+/** Strict mode: only tokens listed in the STATIC_TOKENS secret; identity headers are ignored. */
+export function strictContext(settings: Settings, requestId: string, h: (name: string) => string | undefined): RequestContext {
+  const token = h("X-Auth-Token");
+  if (!token) {
+    if (settings.allowAnonymousAccess) return anonymousContext(requestId);
+    throw new HttpError(401, "This server could not verify that you are authorized to access the document you requested.", {
+      "WWW-Authenticate": 'Keystone uri="unavailable"',
+    });
+  }
+  const known = settings.staticTokens[token] ?? settings.staticTokens[decode(token)];
+  if (!known) throw new HttpError(401, "The request you have made requires authentication.");
+  return identity(requestId, known.project, known.roles, known.user, token);
+}
+
+/** Builds the RequestContext for the configured mode (Keystone validation plugs in here). */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const settings = c.get("services").settings;
+  const h = (name: string) => c.req.header(name);
+  const ctx = settings.authMode === "development" ? developmentContext(c.get("requestId"), h) : strictContext(settings, c.get("requestId"), h);
+  c.set("ctx", ctx);
+  await next();
+};

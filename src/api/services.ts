@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import { settingsFor } from "../config";
+import { createDb } from "../db/client";
+import { D1ImageRepository } from "../db/images-repo";
+import { DurableObjectCoordinator } from "../durable-objects/coordinator";
+import { PolicyEngine } from "../domain/policy/engine";
+import { DEFAULT_RULES } from "../domain/policy/rules";
+import type { Services } from "../domain/services";
+import type { AppEnv } from "../env";
+import { QueueNotifier } from "../queues/notifier";
+
+let policyCache: { key: string; engine: PolicyEngine } | null = null;
+/** Glance's defaults, overridden rule by rule by the POLICY var/secret (a JSON object). */
+export function policyFor(raw: string | undefined): PolicyEngine {
+  const key = raw ?? "";
+  if (!policyCache || policyCache.key !== key) {
+    let overrides: Record<string, string> = {};
+    if (raw && raw.trim()) {
+      const parsed = JSON.parse(raw) as unknown;
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("POLICY must be a JSON object of rule: string");
+      overrides = parsed as Record<string, string>;
+    }
+    policyCache = { key, engine: new PolicyEngine({ ...DEFAULT_RULES, ...overrides }) };
+  }
+  return policyCache.engine;
+}
+
+/** Per-request wiring of ports to adapters. */
+export function buildServices(c: Context<AppEnv>): Services {
+  const env = c.env;
+  const settings = settingsFor(env);
+  const db = createDb(env.DB);
+  return {
+    settings,
+    policy: policyFor(env.POLICY),
+    images: new D1ImageRepository(db),
+    notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
+    coordinator: new DurableObjectCoordinator(env.IMAGE_DO),
+    now: () => new Date(),
+    newId: () => crypto.randomUUID(),
+  };
+}

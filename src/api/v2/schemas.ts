@@ -1,0 +1,5 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../env";
+
+export const schemasRoutes = new Hono<AppEnv>();
+schemasRoutes.get("/image", (c) => c.json({ name: "image", properties: {}, additionalProperties: { type: "string" } }));

@@ -1,0 +1,35 @@
+import { HIDDEN_PROPERTIES, type Image } from "../../domain/images/image";
+
+/** Glance's image JSON: extra properties first, then base attributes, links last. */
+export function serializeImage(image: Image): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(image.properties)) {
+    if (!HIDDEN_PROPERTIES.has(k)) out[k] = v ?? "";
+  }
+  Object.assign(out, {
+    name: image.name,
+    disk_format: image.diskFormat,
+    container_format: image.containerFormat,
+    visibility: image.visibility,
+    size: image.size,
+    virtual_size: image.virtualSize,
+    status: image.status,
+    checksum: image.checksum,
+    protected: image.protected,
+    min_ram: image.minRam,
+    min_disk: image.minDisk,
+    owner: image.owner,
+    os_hidden: image.osHidden,
+    os_hash_algo: image.osHashAlgo,
+    os_hash_value: image.osHashValue,
+    id: image.id,
+    created_at: image.createdAt,
+    updated_at: image.updatedAt,
+    tags: [...image.tags].sort(),
+    self: `/v2/images/${image.id}`,
+    file: `/v2/images/${image.id}/file`,
+    schema: "/v2/schemas/image",
+  });
+  if (image.stores.length > 0) out.stores = image.stores.join(",");
+  return out;
+}

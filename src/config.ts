@@ -1,0 +1,146 @@
+import { z } from "zod";
+import type { Settings } from "./domain/settings";
+
+// Every knob with Glance's default. GLANCE_CONFIG is a JSON object with these keys.
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+const storageSize = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+\s*(B|KB|MB|GB|TB)?$/i, "expected a size such as 500MB"),
+]);
+function toBytes(v: number | string): number {
+  if (typeof v === "number") return v;
+  const m = /^(\d+)\s*([A-Za-z]*)$/.exec(v.trim())!;
+  return Number(m[1]) * (SIZE_UNITS[(m[2] || "B").toUpperCase()] ?? 1);
+}
+
+const quota = z.number().int();
+const ConfigSchema = z
+  .object({
+    allow_anonymous_access: z.boolean().default(false),
+    public_endpoint: z.string().url().nullable().default(null),
+    container_formats: z.array(z.string().min(1)).default(["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"]),
+    disk_formats: z
+      .array(z.string().min(1))
+      .default(["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"]),
+    limit_param_default: z.number().int().positive().default(25),
+    api_limit_max: z.number().int().positive().default(1000),
+    image_member_quota: quota.default(128),
+    image_property_quota: quota.default(128),
+    image_tag_quota: quota.default(128),
+    image_location_quota: quota.default(10),
+    image_count_total: quota.default(-1),
+    image_size_cap: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(1099511627776),
+    user_storage_quota: storageSize.default(0),
+    disabled_notifications: z.array(z.string()).default([]),
+    notification_sink: z.boolean().default(false),
+    default_publisher_id: z.string().default("image.localhost"),
+    delayed_delete: z.boolean().default(false),
+    hashing_algorithm: z.literal("sha512").default("sha512"),
+    enabled_import_methods: z.array(z.enum(["glance-direct", "web-download", "copy-image", "glance-download"])).default([
+      "glance-direct",
+      "web-download",
+      "copy-image",
+    ]),
+  })
+  .strict()
+  .refine((c) => c.limit_param_default <= c.api_limit_max, "limit_param_default must not exceed api_limit_max");
+
+const StoresSchema = z
+  .array(
+    z.object({
+      id: z.string().regex(/^[A-Za-z0-9_-]+$/),
+      binding: z.string().min(1),
+      description: z.string().optional(),
+      default: z.boolean().optional(),
+    }),
+  )
+  .min(1);
+
+const TokensSchema = z.record(z.string(), z.string().regex(/^[^:]+:[^:]*(:[^:]*)?$/, "expected project:roles[:user]"));
+
+export class ConfigError extends Error {}
+
+function parseJson(name: string, raw: string | undefined, fallback: string): unknown {
+  try {
+    return JSON.parse(raw && raw.trim() ? raw : fallback);
+  } catch {
+    throw new ConfigError(`${name} is not valid JSON`);
+  }
+}
+
+function check<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const why = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid ${name}: ${why}`);
+  }
+  return r.data;
+}
+
+export interface RawConfig {
+  AUTH_MODE?: string;
+  GLANCE_CONFIG?: string;
+  STORES?: string;
+  STATIC_TOKENS?: string;
+}
+
+/** Parses and validates configuration; throws ConfigError with a clear message when it is wrong. */
+export function parseSettings(raw: RawConfig): Settings {
+  const mode = raw.AUTH_MODE ?? "strict";
+  if (mode !== "development" && mode !== "strict" && mode !== "keystone") {
+    throw new ConfigError(`invalid AUTH_MODE "${mode}": expected development, strict or keystone`);
+  }
+  if (mode === "keystone") throw new ConfigError("AUTH_MODE keystone is not available yet; use strict with STATIC_TOKENS");
+  const c = check("GLANCE_CONFIG", ConfigSchema, parseJson("GLANCE_CONFIG", raw.GLANCE_CONFIG, "{}"));
+  const stores = check("STORES", StoresSchema, parseJson("STORES", raw.STORES, "[]"));
+  const defaults = stores.filter((s) => s.default);
+  if (defaults.length > 1) throw new ConfigError("invalid STORES: more than one default store");
+  if (new Set(stores.map((s) => s.id)).size !== stores.length) throw new ConfigError("invalid STORES: duplicate store id");
+  const tokens = check("STATIC_TOKENS", TokensSchema, parseJson("STATIC_TOKENS", raw.STATIC_TOKENS, "{}"));
+  const staticTokens: Settings["staticTokens"] = {};
+  for (const [token, spec] of Object.entries(tokens)) {
+    const [project, roles, user] = spec.split(":");
+    staticTokens[token] = { project, roles: splitRoles(roles ?? ""), user: user || `user-${project}` };
+  }
+  return {
+    authMode: mode,
+    staticTokens,
+    allowAnonymousAccess: c.allow_anonymous_access,
+    publicEndpoint: c.public_endpoint?.replace(/\/+$/, "") ?? null,
+    containerFormats: c.container_formats,
+    diskFormats: c.disk_formats,
+    limitParamDefault: c.limit_param_default,
+    apiLimitMax: c.api_limit_max,
+    imageMemberQuota: c.image_member_quota,
+    imagePropertyQuota: c.image_property_quota,
+    imageTagQuota: c.image_tag_quota,
+    imageLocationQuota: c.image_location_quota,
+    imageCountTotal: c.image_count_total,
+    imageSizeCap: c.image_size_cap,
+    userStorageQuota: toBytes(c.user_storage_quota),
+    disabledNotifications: c.disabled_notifications,
+    notificationSink: c.notification_sink,
+    publisherId: c.default_publisher_id,
+    delayedDelete: c.delayed_delete,
+    hashingAlgorithm: c.hashing_algorithm,
+    enabledImportMethods: c.enabled_import_methods,
+    stores,
+    defaultStore: (defaults[0] ?? stores[0]).id,
+  };
+}
+
+export function splitRoles(roles: string): string[] {
+  // Glance lower-cases roles (glance/api/middleware/context.py).
+  return roles
+    .split(",")
+    .map((r) => r.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+let cached: { key: string; settings: Settings } | null = null;
+/** Parsed once per isolate (re-parsed only if the raw vars change, as they can between tests). */
+export function settingsFor(env: RawConfig): Settings {
+  const key = `${env.AUTH_MODE}\u0000${env.GLANCE_CONFIG}\u0000${env.STORES}\u0000${env.STATIC_TOKENS ?? ""}`;
+  if (!cached || cached.key !== key) cached = { key, settings: parseSettings(env) };
+  return cached.settings;
+}

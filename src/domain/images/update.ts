@@ -1,0 +1,102 @@
+import type { RequestContext } from "../context";
+import { DomainError, conflict, forbidden, readOnlyAttribute, reservedAttribute } from "../errors";
+import { notifyImage } from "../notifications";
+import { type ImagePolicy, assertMutable } from "../policy/image-policy";
+import type { Services } from "../services";
+import { loadImage } from "./access";
+import { type Image, READONLY_ATTRIBUTES, isReservedProperty, nowIso } from "./image";
+import { assertPropertyQuota, assertTagQuota } from "./quota";
+import { validateValue } from "./validate";
+
+/** One parsed json-patch operation; `draft4` marks the deprecated v2.0 media type. */
+export interface ImageChange {
+  op: "add" | "remove" | "replace";
+  path: string[];
+  value?: unknown;
+  draft4: boolean;
+}
+
+// Base attributes as the client names them -> domain fields.
+const FIELDS: Record<string, keyof Image> = {
+  name: "name",
+  visibility: "visibility",
+  protected: "protected",
+  os_hidden: "osHidden",
+  owner: "owner",
+  container_format: "containerFormat",
+  disk_format: "diskFormat",
+  min_disk: "minDisk",
+  min_ram: "minRam",
+  tags: "tags",
+};
+
+function checkPath(change: ImageChange): string {
+  const root = change.path[0];
+  if (root === "locations") {
+    // show_multiple_locations is off: locations are invisible and cannot be edited.
+    const verb = change.op === "add" ? "add" : change.op === "remove" ? "remove" : "update";
+    throw forbidden(`It's not allowed to ${verb} locations if locations are invisible.`);
+  }
+  if (READONLY_ATTRIBUTES.has(root)) throw readOnlyAttribute(root);
+  if (isReservedProperty(root)) throw reservedAttribute(root);
+  return root;
+}
+
+function applyChange(services: Services, ctx: RequestContext, policy: ImagePolicy, image: Image, change: ImageChange): void {
+  const name = checkPath(change);
+  const field = FIELDS[name];
+  if (change.op === "remove") {
+    if (field) throw forbidden(`Property ${name} may not be removed.`);
+    if (!(name in image.properties)) throw conflict(`Property ${name} does not exist.`);
+    delete image.properties[name];
+    return;
+  }
+  const exists = field !== undefined || name in image.properties;
+  if (change.op === "add" && change.draft4 && exists) throw conflict(`Property ${name} already present.`);
+  if (change.op === "replace" && !exists) throw conflict(`Property ${name} does not exist.`);
+  validateValue(services.settings, name, change.value);
+  if (!field) {
+    if (change.value === null) delete image.properties[name];
+    else image.properties[name] = change.value as string;
+    return;
+  }
+  setField(ctx, policy, image, name, field, change.value);
+}
+
+function setField(ctx: RequestContext, policy: ImagePolicy, image: Image, name: string, field: keyof Image, value: unknown): void {
+  if (name === "owner" && value !== image.owner && !ctx.isAdmin) throw forbidden("Owner can't be updated by non admin.");
+  if (name === "visibility" && value !== image.visibility) {
+    if (value === "public") policy.enforce("publicize_image", "You are not authorized to complete publicize_image action.");
+    if (value === "community") policy.enforce("communitize_image", "You are not authorized to complete communitize_image action.");
+  }
+  if ((name === "container_format" || name === "disk_format") && value !== image[field]) {
+    if (image.status !== "queued" && image.status !== "importing") {
+      throw forbidden(`Attribute ${name} can be only replaced for a queued image.`);
+    }
+  }
+  (image as unknown as Record<string, unknown>)[field] = name === "tags" ? [...new Set(value as string[])] : value;
+}
+
+/**
+ * PATCH /v2/images/{id}: every operation applies to a copy, then one compare-and-swap save.
+ * A lost race re-reads and re-applies the patch, so every 200 is really kept (Glance rewrites the
+ * whole property set and loses concurrent updates).
+ */
+export async function updateImage(services: Services, ctx: RequestContext, id: string, changes: ImageChange[]): Promise<Image> {
+  assertMutable(ctx);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const { image: current, policy } = await loadImage(services, ctx, id);
+    policy.enforce("modify_image");
+    const image: Image = structuredClone(current);
+    for (const change of changes) applyChange(services, ctx, policy, image, change);
+    assertPropertyQuota(services.settings, image);
+    assertTagQuota(services.settings, image);
+    image.updatedAt = nowIso(services.now());
+    const saved = await services.images.save(image);
+    if (saved) {
+      notifyImage(services, "image.update", saved);
+      return saved;
+    }
+  }
+  throw new DomainError("Conflict", "The image was changed concurrently too many times; try again.");
+}

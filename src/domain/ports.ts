@@ -1,0 +1,53 @@
+// Interfaces the domain needs from the outside world; adapters live in src/db, src/store,
+// src/queues and src/durable-objects. Nothing here knows about D1, R2 or Queues.
+import type { Image, ImageStatus } from "./images/image";
+
+export interface ImageListQuery {
+  /** null = no visibility restriction (admin); otherwise the caller's project (or null for anonymous). */
+  viewer: { isAdmin: boolean; projectId: string | null };
+  visibility?: "public" | "private" | "shared" | "community" | "all";
+  memberStatus: "accepted" | "pending" | "rejected" | "all";
+  osHidden?: boolean;
+  /** column filters: name -> list of accepted values (OR). */
+  exact: Record<string, string[]>;
+  /** range filters on columns: created_at/updated_at with ops, size etc. */
+  ranges: { column: string; op: "gt" | "gte" | "lt" | "lte" | "eq" | "neq"; value: string | number }[];
+  tags: string[];
+  properties: Record<string, string>;
+  sort: { key: string; dir: "asc" | "desc" }[];
+  limit: number;
+  marker?: Image;
+}
+
+export interface ImageRepository {
+  /** A live (not deleted) image, or null. */
+  get(id: string): Promise<Image | null>;
+  /** True if any row, deleted or not, has this id. */
+  exists(id: string): Promise<boolean>;
+  /** Inserts an image with its properties and tags atomically; false if the id exists. */
+  create(image: Image): Promise<boolean>;
+  /**
+   * Saves metadata (columns, properties, tags) iff the stored version is `image.version` and
+   * the status is still one of `allowedStatuses` (if given). Returns the saved image or null on
+   * a lost race.
+   */
+  save(image: Image, allowedStatuses?: readonly ImageStatus[]): Promise<Image | null>;
+  /** Compare-and-swap on status, setting the given data fields in the same statement. */
+  transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields?: Partial<Image>): Promise<Image | null>;
+  list(q: ImageListQuery): Promise<Image[]>;
+  countLive(owner: string): Promise<number>;
+  getMemberStatus(imageId: string, member: string): Promise<string | null>;
+}
+
+export interface Notifier {
+  /** Best-effort, after the write succeeded (oslo.messaging semantics); never throws. */
+  publish(eventType: string, payload: unknown, priority?: "INFO" | "ERROR" | "WARN"): void;
+}
+
+/** The per-image serializer (a Durable Object in production). Decides every status transition. */
+export interface ImageCoordinator {
+  /** Move `id` from one of `from` to `to` (with data fields); null when the image was not in `from`. */
+  transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields?: Partial<Image>): Promise<Image | null>;
+  /** Delete the image (deleted or pending_delete), dropping its data; null when already gone. */
+  deleteImage(id: string, delayed: boolean): Promise<Image | null>;
+}

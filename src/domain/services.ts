@@ -1,0 +1,14 @@
+import type { PolicyEngine } from "./policy/engine";
+import type { ImageCoordinator, ImageRepository, Notifier } from "./ports";
+import type { Settings } from "./settings";
+
+/** Everything a verb may touch, assembled per request by the API layer. */
+export interface Services {
+  settings: Settings;
+  policy: PolicyEngine;
+  images: ImageRepository;
+  notifier: Notifier;
+  coordinator: ImageCoordinator;
+  now(): Date;
+  newId(): string;
+}

@@ -1,28 +1,25 @@
 import type { RequestContext } from "../context";
-import { DomainError, badRequest, notFound } from "../errors";
+import { badRequest, notFound } from "../errors";
 import { notifyImage } from "../notifications";
 import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { loadImage } from "./access";
 import { type Image, nowIso } from "./image";
 import { assertTagQuota } from "./quota";
+import { retryOnConflict } from "./save";
 
 async function changeTags(services: Services, ctx: RequestContext, id: string, edit: (image: Image) => boolean): Promise<void> {
   assertMutable(ctx);
-  for (let attempt = 0; attempt < 8; attempt++) {
+  const saved = await retryOnConflict(async () => {
     const { image: current, policy } = await loadImage(services, ctx, id);
     policy.enforce("modify_image");
     const image = structuredClone(current);
-    if (!edit(image)) return; // nothing to change (idempotent add)
+    if (!edit(image)) return false as const; // nothing to change (idempotent add)
     assertTagQuota(services.settings, image);
     image.updatedAt = nowIso(services.now());
-    const saved = await services.images.save(image);
-    if (saved) {
-      notifyImage(services, "image.update", saved);
-      return;
-    }
-  }
-  throw new DomainError("Conflict", "The image was changed concurrently too many times; try again.");
+    return services.images.save(image);
+  });
+  if (saved) notifyImage(services, "image.update", saved);
 }
 
 /** PUT /v2/images/{id}/tags/{tag}: idempotent, 413 over image_tag_quota. */

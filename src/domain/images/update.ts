@@ -1,11 +1,12 @@
 import type { RequestContext } from "../context";
-import { DomainError, conflict, forbidden, readOnlyAttribute, reservedAttribute } from "../errors";
+import { conflict, forbidden, readOnlyAttribute, reservedAttribute } from "../errors";
 import { notifyImage } from "../notifications";
 import { type ImagePolicy, assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { loadImage } from "./access";
 import { type Image, READONLY_ATTRIBUTES, isReservedProperty, nowIso } from "./image";
 import { assertPropertyQuota, assertTagQuota } from "./quota";
+import { retryOnConflict } from "./save";
 import { validateValue } from "./validate";
 
 /** One parsed json-patch operation; `draft4` marks the deprecated v2.0 media type. */
@@ -84,7 +85,7 @@ function setField(ctx: RequestContext, policy: ImagePolicy, image: Image, name: 
  */
 export async function updateImage(services: Services, ctx: RequestContext, id: string, changes: ImageChange[]): Promise<Image> {
   assertMutable(ctx);
-  for (let attempt = 0; attempt < 8; attempt++) {
+  const saved = await retryOnConflict(async () => {
     const { image: current, policy } = await loadImage(services, ctx, id);
     policy.enforce("modify_image");
     const image: Image = structuredClone(current);
@@ -92,11 +93,8 @@ export async function updateImage(services: Services, ctx: RequestContext, id: s
     assertPropertyQuota(services.settings, image);
     assertTagQuota(services.settings, image);
     image.updatedAt = nowIso(services.now());
-    const saved = await services.images.save(image);
-    if (saved) {
-      notifyImage(services, "image.update", saved);
-      return saved;
-    }
-  }
-  throw new DomainError("Conflict", "The image was changed concurrently too many times; try again.");
+    return services.images.save(image);
+  });
+  notifyImage(services, "image.update", saved);
+  return saved;
 }

@@ -42,7 +42,7 @@ export class ImagePolicy {
 
   enforce(rule: string, message?: string): void {
     if (this.can(rule)) return;
-    if (rule !== "get_image" && !this.can("get_image")) throw imageNotFound(this.image.id);
+    if (rule === "get_image" || !this.can("get_image")) throw imageNotFound(this.image.id);
     throw forbidden(message ?? `You are not authorized to complete ${rule} action.`);
   }
 }

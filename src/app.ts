@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { errorResponse, handleError, HttpError } from "./api/errors";
 import { authenticate } from "./api/middleware/auth";
 import { buildServices } from "./api/services";
+import { imageMembersRoutes } from "./api/v2/image-members";
 import { imagesRoutes } from "./api/v2/images";
 import { schemasRoutes } from "./api/v2/schemas";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./api/versions";
@@ -44,6 +45,7 @@ v2.use("*", async (c, next) => {
 });
 v2.use("*", authenticate);
 v2.route("/images", imagesRoutes);
+v2.route("/images", imageMembersRoutes);
 v2.route("/schemas", schemasRoutes);
 app.route("/v2", v2);
 

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
+import { D1MemberRepository } from "../db/members-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
 import { PolicyEngine } from "../domain/policy/engine";
 import { DEFAULT_RULES } from "../domain/policy/rules";
@@ -34,6 +35,7 @@ export function buildServices(c: Context<AppEnv>): Services {
     settings,
     policy: policyFor(env.POLICY),
     images: new D1ImageRepository(db),
+    members: new D1MemberRepository(db),
     notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
     coordinator: new DurableObjectCoordinator(env.IMAGE_DO),
     now: () => new Date(),

@@ -1,6 +1,7 @@
 // Interfaces the domain needs from the outside world; adapters live in src/db, src/store,
 // src/queues and src/durable-objects. Nothing here knows about D1, R2 or Queues.
 import type { Image, ImageStatus } from "./images/image";
+import type { ImageMember, MemberStatus } from "./members/member";
 
 export interface ImageListQuery {
   /** null = no visibility restriction (admin); otherwise the caller's project (or null for anonymous). */
@@ -50,4 +51,26 @@ export interface ImageCoordinator {
   transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields?: Partial<Image>): Promise<Image | null>;
   /** Delete the image (deleted or pending_delete), dropping its data; null when already gone. */
   deleteImage(id: string, delayed: boolean): Promise<Image | null>;
+}
+
+export type AddMemberResult = "added" | "duplicate" | "quota" | "gone";
+
+/** Image memberships (sharing). Adapter: src/db/members-repo.ts. */
+export interface MemberRepository {
+  /** Every membership of an image, oldest first. */
+  list(imageId: string): Promise<ImageMember[]>;
+  get(imageId: string, memberId: string): Promise<ImageMember | null>;
+  /**
+   * Adds a membership atomically: "quota" when the image already has `quota` members (negative =
+   * unlimited), "duplicate" when the project is already a member, "gone" when the image is deleted.
+   */
+  add(member: ImageMember, quota: number): Promise<AddMemberResult>;
+  setStatus(
+    imageId: string,
+    memberId: string,
+    status: MemberStatus,
+    updatedAt: string,
+  ): Promise<ImageMember | null>;
+  /** False when there was no such membership. */
+  remove(imageId: string, memberId: string): Promise<boolean>;
 }

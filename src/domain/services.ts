@@ -1,5 +1,5 @@
 import type { PolicyEngine } from "./policy/engine";
-import type { ImageCoordinator, ImageRepository, Notifier } from "./ports";
+import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */
@@ -7,6 +7,7 @@ export interface Services {
   settings: Settings;
   policy: PolicyEngine;
   images: ImageRepository;
+  members: MemberRepository;
   notifier: Notifier;
   coordinator: ImageCoordinator;
   now(): Date;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { DomainError, type DomainErrorKind } from "../domain/errors";
 import { InvalidStatusTransition } from "../domain/images/status";
+import { ConfigError } from "../config";
 
 // The only place domain errors become HTTP.
 const STATUS: Record<DomainErrorKind, number> = {
@@ -97,6 +98,11 @@ export function handleError(err: Error, c: Context): Response {
   if (err instanceof DomainError) return errorResponse(accept, STATUS[err.kind], err.message, {}, err.detail ?? "");
   if (err instanceof InvalidStatusTransition) return errorResponse(accept, 409, err.message);
   const requestId = (c.get("requestId") as string | undefined) ?? "unknown";
+  if (err instanceof ConfigError) {
+    // An operator mistake, not an internal detail: say exactly what is wrong.
+    console.error(`configuration error: ${err.message}`);
+    return errorResponse(accept, 500, `The service is misconfigured: ${err.message}`);
+  }
   console.error(`request ${requestId} failed: ${err.stack ?? err.message}`);
   return errorResponse(accept, 500, "The server has either erred or is incapable of performing the requested operation.");
 }

@@ -58,8 +58,9 @@ export async function createImage(services: Services, ctx: RequestContext, body:
     if (image.owner !== ctx.projectId) throw forbidden(`You are not permitted to create images owned by '${image.owner}'.`);
     throw forbidden("You are not authorized to complete add_image action.");
   }
-  if (image.visibility === "public") policy.enforce("publicize_image", "You are not authorized to complete publicize_image action.");
-  if (image.visibility === "community") policy.enforce("communitize_image", "You are not authorized to complete communitize_image action.");
+  // Not created yet: nothing to hide, so no 404 masking (glance ImageAPIPolicy is_created).
+  if (image.visibility === "public" && !policy.can("publicize_image")) throw forbidden("You are not authorized to complete publicize_image action.");
+  if (image.visibility === "community" && !policy.can("communitize_image")) throw forbidden("You are not authorized to complete communitize_image action.");
 
   assertPropertyQuota(services.settings, image);
   assertTagQuota(services.settings, image);

@@ -13,6 +13,9 @@ const nullableString = (max: number) => (name: string, v: unknown) => {
   if (typeof v !== "string") throw invalid(`${show(v)} is not of type 'null', 'string' (on '${name}')`);
   if (v.length > max) throw invalid(`${show(v)} is too long (on '${name}')`);
 };
+const string = (name: string, v: unknown) => {
+  if (typeof v !== "string") throw invalid(`${show(v)} is not of type 'string' (on '${name}')`);
+};
 const boolean = (name: string, v: unknown) => {
   if (typeof v !== "boolean") throw invalid(`${show(v)} is not of type 'boolean' (on '${name}')`);
 };
@@ -52,12 +55,13 @@ export function attributeValidators(settings: Settings): Record<string, (name: s
     // etc/schema-image.json: typed "custom" properties.
     kernel_id: nullableUuid,
     ramdisk_id: nullableUuid,
-    instance_uuid: nullableString(255),
-    architecture: nullableString(255),
-    os_distro: nullableString(255),
-    os_version: nullableString(255),
-    description: nullableString(255),
-    cinder_encryption_key_id: nullableUuid,
+    // Plain "type": "string" there: null is refused, any length and (for the key id) any format.
+    instance_uuid: string,
+    architecture: string,
+    os_distro: string,
+    os_version: string,
+    description: string,
+    cinder_encryption_key_id: string,
     cinder_encryption_key_deletion_policy: oneOf(["on_image_deletion", "do_not_delete"]),
   };
 }

@@ -3,6 +3,7 @@ import { errorResponse, handleError, HttpError } from "./api/errors";
 import { authenticate } from "./api/middleware/auth";
 import { buildServices } from "./api/services";
 import { imageMembersRoutes } from "./api/v2/image-members";
+import { imageDataRoutes } from "./api/v2/image-data";
 import { imagesRoutes } from "./api/v2/images";
 import { schemasRoutes } from "./api/v2/schemas";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./api/versions";
@@ -45,6 +46,7 @@ v2.use("*", async (c, next) => {
 });
 v2.use("*", authenticate);
 v2.route("/images", imagesRoutes);
+v2.route("/images", imageDataRoutes);
 v2.route("/images", imageMembersRoutes);
 v2.route("/schemas", schemasRoutes);
 app.route("/v2", v2);

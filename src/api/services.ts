@@ -9,6 +9,7 @@ import { DEFAULT_RULES } from "../domain/policy/rules";
 import type { Services } from "../domain/services";
 import type { AppEnv } from "../env";
 import { QueueNotifier } from "../queues/notifier";
+import { storesFor } from "../store";
 
 let policyCache: { key: string; engine: PolicyEngine } | null = null;
 /** Glance's defaults, overridden rule by rule by the POLICY var/secret (a JSON object). */
@@ -38,6 +39,7 @@ export function buildServices(c: Context<AppEnv>): Services {
     members: new D1MemberRepository(db),
     notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
     coordinator: new DurableObjectCoordinator(env.IMAGE_DO),
+    stores: storesFor(settings, env, (p) => c.executionCtx.waitUntil(p)),
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
   };

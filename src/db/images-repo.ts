@@ -1,10 +1,10 @@
-import { and, count, eq, exists, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, exists, gt, inArray, ne, notInArray, sql } from "drizzle-orm";
 import type { Image, ImageStatus } from "../domain/images/image";
-import type { ImageListQuery, ImageRepository } from "../domain/ports";
+import type { ImageListQuery, ImageLocation, ImageRepository } from "../domain/ports";
 import type { Db } from "./client";
 import { hydrate, imageColumns, newVersion } from "./image-rows";
 import { listImageRows } from "./images-list";
-import { imageMembers, imageProperties, imageTags, images } from "./schema";
+import { imageLocations, imageMembers, imageProperties, imageTags, images } from "./schema";
 
 const live = (id: string) => and(eq(images.id, id), eq(images.deleted, false));
 
@@ -116,5 +116,86 @@ export class D1ImageRepository implements ImageRepository {
       .from(imageMembers)
       .where(and(eq(imageMembers.imageId, imageId), eq(imageMembers.member, member)));
     return r[0]?.status ?? null;
+  }
+
+  // ---- image data: locations (one row per image and store; `key` unique per upload attempt) ----
+
+  async locations(imageId: string): Promise<ImageLocation[]> {
+    return this.locationsIn(imageId, ["active"]);
+  }
+
+  /** Locations of any image (deleted ones included) in the given statuses. */
+  async locationsIn(imageId: string, statuses: readonly string[]): Promise<ImageLocation[]> {
+    return this.db
+      .select({ store: imageLocations.store, key: imageLocations.key })
+      .from(imageLocations)
+      .where(and(eq(imageLocations.imageId, imageId), inArray(imageLocations.status, [...statuses])))
+      .orderBy(asc(imageLocations.createdAt));
+  }
+
+  async storageUsage(owner: string, excludeId: string): Promise<number> {
+    const [r] = await this.db
+      .select({ total: sql<number>`coalesce(sum(${images.size}), 0)` })
+      .from(images)
+      .innerJoin(imageLocations, and(eq(imageLocations.imageId, images.id), ne(imageLocations.status, "deleted")))
+      .where(and(eq(images.owner, owner), ne(images.id, excludeId), gt(images.size, 0), notInArray(images.status, ["killed", "deleted"])));
+    return Number(r?.total ?? 0);
+  }
+
+  /** saving → active with the data fields, and the location recorded, in one batch. */
+  async activateUpload(id: string, fields: Partial<Image>, location: ImageLocation, at: string): Promise<Image | null> {
+    const version = newVersion();
+    const guard = exists(this.db.select({ one: sql`1` }).from(images).where(and(eq(images.id, id), eq(images.version, version))));
+    const [rows] = await this.db.batch([
+      this.db
+        .update(images)
+        .set({ ...imageColumns(fields), status: "active", updatedAt: at, version })
+        .where(and(live(id), eq(images.status, "saving")))
+        .returning({ id: images.id }),
+      this.db
+        .insert(imageLocations)
+        .select(sql`SELECT ${id}, ${location.store}, ${location.key}, 'active', ${at}, ${at} WHERE ${guard}`)
+        .onConflictDoUpdate({
+          target: [imageLocations.imageId, imageLocations.store],
+          set: { key: location.key, status: "active", updatedAt: at },
+        }),
+    ]);
+    if (rows.length === 0) return null;
+    return this.getAny(id);
+  }
+
+  /** Soft delete that also marks the image's live locations `locationStatus` (for the scrubber). */
+  async softDeleteWithLocations(id: string, status: "deleted" | "pending_delete", at: string): Promise<boolean> {
+    const guard = () => exists(this.db.select({ one: sql`1` }).from(images).where(and(eq(images.id, id), eq(images.deletedAt, at), eq(images.deleted, true))));
+    const [rows] = await this.db.batch([
+      this.db
+        .update(images)
+        .set({ status, deleted: true, deletedAt: at, updatedAt: at, version: newVersion() })
+        .where(live(id))
+        .returning({ id: images.id }),
+      this.db.delete(imageMembers).where(and(eq(imageMembers.imageId, id), guard())),
+      this.db
+        .update(imageLocations)
+        .set({ status: "pending_delete", updatedAt: at })
+        .where(and(eq(imageLocations.imageId, id), eq(imageLocations.status, "active"), guard())),
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Marks locations whose objects are gone. */
+  async markLocationsDeleted(imageId: string, keys: string[], at: string): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db
+      .update(imageLocations)
+      .set({ status: "deleted", updatedAt: at })
+      .where(and(eq(imageLocations.imageId, imageId), inArray(imageLocations.key, keys)));
+  }
+
+  /** pending_delete → deleted once the scrubber removed the data. */
+  async finishScrub(id: string, at: string): Promise<void> {
+    await this.db
+      .update(images)
+      .set({ status: "deleted", updatedAt: at, version: newVersion() })
+      .where(and(eq(images.id, id), eq(images.status, "pending_delete")));
   }
 }

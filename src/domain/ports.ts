@@ -38,6 +38,15 @@ export interface ImageRepository {
   list(q: ImageListQuery): Promise<Image[]>;
   countLive(owner: string): Promise<number>;
   getMemberStatus(imageId: string, member: string): Promise<string | null>;
+  /** Where a live image's bytes are (active locations, oldest first). */
+  locations(imageId: string): Promise<ImageLocation[]>;
+  /** glance user_get_storage_usage: size x live locations over the owner's images, except `excludeId`. */
+  storageUsage(owner: string, excludeId: string): Promise<number>;
+}
+
+export interface ImageLocation {
+  store: string;
+  key: string;
 }
 
 export interface Notifier {
@@ -51,6 +60,75 @@ export interface ImageCoordinator {
   transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields?: Partial<Image>): Promise<Image | null>;
   /** Delete the image (deleted or pending_delete), dropping its data; null when already gone. */
   deleteImage(id: string, delayed: boolean): Promise<Image | null>;
+  /** queued → saving and a lease for this attempt (a second concurrent begin is refused). */
+  beginUpload(id: string, store: string): Promise<BeginUpload>;
+  /** Keeps the lease alive; "cancelled" when the image was deleted meanwhile, "lost" when expired. */
+  renewUpload(id: string, uploadId: string): Promise<"ok" | "cancelled" | "lost">;
+  /** saving → active with the data fields and the location, if the lease still holds. */
+  finishUpload(id: string, uploadId: string, data: UploadedData): Promise<FinishUpload>;
+  /** Drops the attempt's object and moves saving → queued with the data fields cleared. */
+  abortUpload(id: string, uploadId: string): Promise<void>;
+}
+
+export type BeginUpload =
+  | { ok: true; uploadId: string; key: string; image: Image }
+  | { ok: false; reason: "not_found" | "conflict" | "bad_request"; message: string };
+
+export type FinishUpload = { ok: true; image: Image } | { ok: false; reason: "gone" | "lost"; message: string };
+
+export interface UploadedData {
+  size: number;
+  checksum: string;
+  osHashAlgo: string;
+  osHashValue: string;
+  virtualSize: number | null;
+}
+
+/** One store (an R2 bucket): streaming writes that hash on the way, ranged reads, deletes. */
+export interface ObjectStore {
+  readonly id: string;
+  /**
+   * Streams `body` into `key` (never buffering more than one part), computing size, MD5 and
+   * SHA-512. Rejects on any failure, leaving no object behind.
+   */
+  write(key: string, body: ReadableStream<Uint8Array>, options: WriteOptions): Promise<WrittenData>;
+  /** The object's bytes (a range of them), or null when there is no such object. */
+  read(key: string, options?: ReadOptions): Promise<StoredData | null>;
+  delete(keys: string[]): Promise<void>;
+}
+
+export interface WriteOptions {
+  /** Declared length (x-openstack-image-size / Content-Length); null for a chunked body. */
+  size: number | null;
+  /** More bytes than this fails the write with `tooLarge()`. */
+  maxBytes: number;
+  tooLarge: () => Error;
+  /** Aborting cancels the body and fails the write with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface WrittenData {
+  size: number;
+  md5: string;
+  sha512: string;
+}
+
+export interface ReadOptions {
+  range?: { offset: number; length: number };
+  /** Set for data anyone may read (public/community): served through the edge cache under this key. */
+  cacheKey?: string;
+}
+
+export interface StoredData {
+  body: ReadableStream<Uint8Array>;
+  /** Bytes in `body`. */
+  length: number;
+}
+
+export interface ObjectStores {
+  /** null for an unknown store id. */
+  get(id: string): ObjectStore | null;
+  readonly defaultId: string;
 }
 
 export type AddMemberResult = "added" | "duplicate" | "quota" | "gone";

@@ -1,5 +1,5 @@
 import type { PolicyEngine } from "./policy/engine";
-import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier } from "./ports";
+import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */
@@ -10,6 +10,8 @@ export interface Services {
   members: MemberRepository;
   notifier: Notifier;
   coordinator: ImageCoordinator;
+  /** Image data stores by id (settings.stores). */
+  stores: ObjectStores;
   now(): Date;
   newId(): string;
 }

@@ -26,6 +26,9 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
               .onConflictDoNothing();
           }
           break;
+        case "scrub_image":
+          await env.IMAGE_DO.getByName(body.image_id).scrub(body.image_id);
+          break;
       }
       message.ack();
     } catch (e) {

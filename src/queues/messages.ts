@@ -13,5 +13,12 @@ export const NotificationMessage = z.object({
 });
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 
-export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage]);
+/** Remove the data of a deleted image (delayed_delete's scrubber, or a retry of an immediate delete). */
+export const ScrubMessage = z.object({
+  type: z.literal("scrub_image"),
+  image_id: z.string(),
+});
+export type ScrubMessage = z.infer<typeof ScrubMessage>;
+
+export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

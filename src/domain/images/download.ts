@@ -1,0 +1,156 @@
+import type { RequestContext } from "../context";
+import { DomainError, badRequest, forbidden } from "../errors";
+import { notify } from "../notifications";
+import type { Services } from "../services";
+import { loadImage } from "./access";
+import type { Image } from "./image";
+
+export interface DownloadRequest {
+  range: string | null;
+  /** Legacy: Glance also accepts a Content-Range header on the request. */
+  contentRange: string | null;
+  ifNoneMatch: string | null;
+}
+
+export type Download =
+  | { kind: "no_data" }
+  | { kind: "not_modified"; etag: string }
+  | {
+      kind: "data";
+      image: Image;
+      body: ReadableStream<Uint8Array>;
+      /** Set for a 206: the bytes served. */
+      range: { offset: number; length: number } | null;
+      length: number;
+      etag: string;
+      /** Settles when the body has been sent (image.send is published then); keep it alive. */
+      sent: Promise<void>;
+    };
+
+/**
+ * GET /v2/images/{id}/file (glance/api/v2/image_data.py download + ResponseSerializer.download):
+ * deactivated → 403 for non-admins, download_image policy, no data → 204, single ranges,
+ * If-None-Match on the image's hash. Public and community data is read through the edge cache.
+ */
+export async function downloadImageData(services: Services, ctx: RequestContext, id: string, req: DownloadRequest): Promise<Download> {
+  const { image, policy } = await loadImage(services, ctx, id);
+  if (image.status === "deactivated" && !ctx.isAdmin) {
+    throw forbidden("The requested image has been deactivated. Image data download is forbidden.");
+  }
+  policy.enforce("download_image");
+  const locations = await services.images.locations(id);
+  if (locations.length === 0) return { kind: "no_data" };
+
+  const etag = `"${image.osHashValue ?? image.checksum ?? image.id}"`;
+  if (req.ifNoneMatch !== null && matchesEtag(req.ifNoneMatch, etag)) return { kind: "not_modified", etag };
+  const size = image.size ?? 0;
+  const range = resolveRange(size, req.range, req.contentRange);
+  const anyone = image.visibility === "public" || image.visibility === "community";
+  const cacheKey = anyone && image.osHashValue ? `${image.id}/${image.osHashValue}` : undefined;
+
+  for (const loc of locations) {
+    const store = services.stores.get(loc.store);
+    const data = await store?.read(loc.key, { range: range ?? undefined, cacheKey });
+    if (!data) continue;
+    const expected = range ? range.length : size;
+    const counted = countBytes(data.body);
+    const sent = counted.total.then(
+      (bytes) => sendNotification(services, ctx, image, bytes, bytes === expected),
+      () => sendNotification(services, ctx, image, counted.sofar(), false),
+    );
+    return { kind: "data", image, body: counted.body, range, length: data.length, etag, sent };
+  }
+  // glance_store NotFound on every location: Glance answers 204 as well.
+  return { kind: "no_data" };
+}
+
+function sendNotification(services: Services, ctx: RequestContext, image: Image, bytes: number, complete: boolean): void {
+  notify(
+    services,
+    "image.send",
+    { bytes_sent: bytes, image_id: image.id, owner_id: image.owner, receiver_tenant_id: ctx.projectId, receiver_user_id: ctx.userId },
+    complete ? "INFO" : "ERROR",
+  );
+}
+
+/** Passes the body through, counting bytes; `total` settles when the consumer has read it all. */
+function countBytes(source: ReadableStream<Uint8Array>) {
+  let n = 0;
+  let settle!: { ok: (n: number) => void; fail: (e: unknown) => void };
+  const total = new Promise<number>((ok, fail) => (settle = { ok, fail }));
+  total.catch(() => {});
+  const body = source.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        n += chunk.byteLength;
+        c.enqueue(chunk);
+      },
+      flush() {
+        settle.ok(n);
+      },
+      cancel(reason) {
+        settle.fail(reason);
+      },
+    }),
+  );
+  return { body, total, sofar: () => n };
+}
+
+function matchesEtag(header: string, etag: string): boolean {
+  return header.split(",").some((t) => {
+    const tag = t.trim().replace(/^W\//, "");
+    return tag === "*" || tag === etag;
+  });
+}
+
+const rangeError = (msg: string) => new DomainError("RangeNotSatisfiable", msg);
+
+/**
+ * The bytes to serve for a Range (or legacy request Content-Range) header, as Glance/webob read
+ * them: one range only (400 otherwise), start beyond the data → 416, a suffix longer than the
+ * data → all of it, an end past the data → up to the end.
+ */
+export function resolveRange(size: number, range: string | null, contentRange: string | null): { offset: number; length: number } | null {
+  if (range !== null) {
+    if (range.includes(",")) {
+      throw badRequest("Requests with multiple ranges are not supported in Glance. You may make multiple single-range requests instead.");
+    }
+    const m = /^bytes *= *(\d*) *- *(\d*)/i.exec(range);
+    if (!m || (m[1] === "" && m[2] === "")) throw rangeError("Invalid Range header.");
+    let offset: number;
+    let length: number;
+    if (m[1] === "") {
+      const suffix = Number(m[2]);
+      offset = suffix < size ? size - suffix : 0;
+      length = size - offset;
+      if (size === 0) throw rangeError("Invalid start position in Range header. Start position MUST be in the inclusive range [0, -1].");
+    } else {
+      const start = Number(m[1]);
+      const end = m[2] === "" ? null : Number(m[2]) + 1;
+      if (end !== null && start >= end) throw rangeError("Invalid Range header.");
+      if (start >= size) {
+        throw rangeError(`Invalid start position in Range header. Start position MUST be in the inclusive range [0, ${size - 1}].`);
+      }
+      offset = start;
+      length = (end !== null && end < size ? end : size) - start;
+    }
+    return { offset, length };
+  }
+  if (contentRange !== null) {
+    const m = /^bytes (?:(\d+)-(\d+)|[*])\/(?:(\d+)|[*])/.exec(contentRange);
+    const start = m?.[1] !== undefined ? Number(m[1]) : null;
+    const stop = m?.[2] !== undefined ? Number(m[2]) + 1 : null;
+    const total = m?.[3] !== undefined ? Number(m[3]) : null;
+    if (!m || start === null || stop === null || start >= stop || (total !== null && stop > total)) {
+      throw rangeError("Invalid Content-Range header.");
+    }
+    if (total === null && stop > size) {
+      throw rangeError(`Invalid stop position in Content-Range header. The stop position MUST be in the inclusive range [0, ${size - 1}].`);
+    }
+    if (start >= size) {
+      throw rangeError(`Invalid start position in Content-Range header. Start position MUST be in the inclusive range [0, ${size - 1}].`);
+    }
+    return { offset: start, length: Math.min(stop, size) - start };
+  }
+  return null;
+}

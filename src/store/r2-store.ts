@@ -1,0 +1,159 @@
+import { DomainError, badRequest, serviceUnavailable } from "../domain/errors";
+import type { ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
+import { Hasher, readChunks } from "./chunks";
+import type { EdgeCache } from "./edge-cache";
+
+/** Parts of a multipart upload (R2: >= 5 MiB, equal except the last). At most two in memory. */
+export const PART_SIZE = 16 << 20;
+/** Above this a known-length body also goes multipart (R2's single put stops near 5 GiB). */
+const SINGLE_PUT_MAX = 4 * 1024 ** 3;
+
+/** Marks a failure of the request body (client gone, broken stream) apart from store failures. */
+class BodyError extends Error {}
+
+async function* guarded(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = readChunks(body, signal);
+  for (;;) {
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      if (signal?.aborted && e === signal.reason) throw e;
+      throw new BodyError(String(e));
+    }
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+/** ObjectStore over one R2 bucket. */
+export class R2ObjectStore implements ObjectStore {
+  constructor(
+    readonly id: string,
+    private readonly bucket: R2Bucket,
+    private readonly cache: EdgeCache | null = null,
+  ) {}
+
+  async write(key: string, body: ReadableStream<Uint8Array>, o: WriteOptions): Promise<WrittenData> {
+    const hasher = new Hasher();
+    try {
+      const size =
+        o.size !== null && o.size <= SINGLE_PUT_MAX ? await this.putKnownLength(key, body, o.size, o, hasher) : await this.putInParts(key, body, o, hasher);
+      return { size, ...(await hasher.digests()) };
+    } catch (e) {
+      hasher.abort();
+      await this.bucket.delete(key).catch(() => {});
+      if (e instanceof BodyError) throw badRequest(`Error reading the image data from the request: ${e.message}`);
+      if (e instanceof DomainError || (o.signal?.aborted && e === o.signal.reason)) throw e;
+      throw this.storeError(e);
+    }
+  }
+
+  private storeError(e: unknown): Error {
+    console.error(`store ${this.id}: write failed: ${String(e)}`);
+    return serviceUnavailable(`Error writing the image data to store ${this.id}.`);
+  }
+
+  /** One put of a FixedLengthStream fed chunk by chunk: R2 needs the length up front. */
+  private async putKnownLength(key: string, body: ReadableStream<Uint8Array>, size: number, o: WriteOptions, hasher: Hasher): Promise<number> {
+    const fixed = new FixedLengthStream(size);
+    const writer = fixed.writable.getWriter();
+    const put = this.bucket.put(key, fixed.readable, { httpMetadata: { contentType: "application/octet-stream" } });
+    // A failed put fails the pending write too, instead of leaving it waiting forever.
+    const putFailed = put.then(
+      () => new Promise<never>(() => {}),
+      (e) => Promise.reject(e),
+    );
+    putFailed.catch(() => {});
+    let total = 0;
+    try {
+      for await (const chunk of guarded(body, o.signal)) {
+        total += chunk.byteLength;
+        if (total > o.maxBytes) throw o.tooLarge();
+        if (total > size) throw sizeMismatch(total, size);
+        await hasher.update(chunk);
+        await Promise.race([writer.write(chunk), putFailed]);
+      }
+      if (total !== size) throw sizeMismatch(total, size);
+      await Promise.race([writer.close(), putFailed]);
+      await put;
+      return total;
+    } catch (e) {
+      writer.abort(e).catch(() => {});
+      await put.catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Unknown length (chunked body) or a huge one: fixed-size parts, each filled in memory and sent
+   * while the next fills. A body that fits in one part is a single put.
+   */
+  private async putInParts(key: string, body: ReadableStream<Uint8Array>, o: WriteOptions, hasher: Hasher): Promise<number> {
+    let part = new Uint8Array(PART_SIZE);
+    let fill = 0;
+    let total = 0;
+    let upload: R2MultipartUpload | null = null;
+    const parts: R2UploadedPart[] = [];
+    let inflight: Promise<void> = Promise.resolve();
+    const send = async (bytes: Uint8Array) => {
+      upload ??= await this.bucket.createMultipartUpload(key, { httpMetadata: { contentType: "application/octet-stream" } });
+      await inflight;
+      const mpu: R2MultipartUpload = upload;
+      const n = parts.length + 1;
+      parts.push({ partNumber: n, etag: "" });
+      inflight = mpu.uploadPart(n, bytes).then((p) => {
+        parts[n - 1] = p;
+      });
+      inflight.catch(() => {});
+    };
+    try {
+      for await (const chunk of guarded(body, o.signal)) {
+        total += chunk.byteLength;
+        if (total > o.maxBytes) throw o.tooLarge();
+        if (o.size !== null && total > o.size) throw sizeMismatch(total, o.size);
+        await hasher.update(chunk);
+        let at = 0;
+        while (at < chunk.byteLength) {
+          const n = Math.min(chunk.byteLength - at, PART_SIZE - fill);
+          part.set(chunk.subarray(at, at + n), fill);
+          fill += n;
+          at += n;
+          if (fill === PART_SIZE) {
+            await send(part);
+            part = new Uint8Array(PART_SIZE);
+            fill = 0;
+          }
+        }
+      }
+      if (o.size !== null && total !== o.size) throw sizeMismatch(total, o.size);
+      if (!upload) {
+        await this.bucket.put(key, part.subarray(0, fill), { httpMetadata: { contentType: "application/octet-stream" } });
+        return total;
+      }
+      if (fill > 0) await send(part.subarray(0, fill));
+      await inflight;
+      await (upload as R2MultipartUpload).complete(parts);
+      return total;
+    } catch (e) {
+      await inflight.catch(() => {});
+      if (upload) await (upload as R2MultipartUpload).abort().catch(() => {});
+      throw e;
+    }
+  }
+
+  async read(key: string, options: ReadOptions = {}): Promise<StoredData | null> {
+    const { range, cacheKey } = options;
+    if (cacheKey && this.cache) return this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined));
+    const obj = await this.bucket.get(key, range ? { range } : undefined);
+    if (!obj) return null;
+    return { body: obj.body, length: range ? range.length : obj.size };
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.bucket.delete(keys);
+  }
+}
+
+const sizeMismatch = (got: number, declared: number) =>
+  badRequest(`The image data is ${got > declared ? "longer" : "shorter"} than the declared size of ${declared} bytes.`);

@@ -20,6 +20,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup/apply-migrations.ts"],
+      // A Keystone v3 stand-in served over real HTTP from the Node side (keystone-mode tests).
+      globalSetup: ["./test/setup/keystone-standin.mjs"],
       include: ["test/**/*.test.ts"],
       testTimeout: 60_000,
       hookTimeout: 60_000,

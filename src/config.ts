@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Settings } from "./domain/settings";
+import { PropertyProtectionError, parsePropertyProtections } from "./domain/property-protections";
+import type { KeystoneSettings, Settings } from "./domain/settings";
 
 // Every knob with Glance's default. GLANCE_CONFIG is a JSON object with these keys.
 const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
@@ -17,6 +18,12 @@ const quota = z.number().int();
 const ConfigSchema = z
   .object({
     allow_anonymous_access: z.boolean().default(false),
+    // keystone mode (keystonemiddleware's names): seconds a validated token stays cached, and
+    // seconds to wait for Keystone before answering 503.
+    token_cache_time: z.number().int().min(0).max(86400).default(300),
+    http_connect_timeout: z.number().positive().max(60).default(5),
+    // how PROPERTY_PROTECTIONS names who may do what: role lists or policy rule names
+    property_protection_rule_format: z.enum(["roles", "policies"]).default("roles"),
     public_endpoint: z.string().url().nullable().default(null),
     container_formats: z.array(z.string().min(1)).default(["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"]),
     disk_formats: z
@@ -82,6 +89,51 @@ export interface RawConfig {
   GLANCE_CONFIG?: string;
   STORES?: string;
   STATIC_TOKENS?: string;
+  /** Keystone mode: identity endpoint (with or without /v3). */
+  KEYSTONE_URL?: string;
+  /** Keystone mode secrets: a service token, or credentials to obtain one (JSON). */
+  KEYSTONE_SERVICE_TOKEN?: string;
+  KEYSTONE_SERVICE_CREDENTIALS?: string;
+  /** Property protection rules (the property_protection_file INI document). */
+  PROPERTY_PROTECTIONS?: string;
+}
+
+const ServiceCredentialsSchema = z.union([
+  z
+    .object({
+      username: z.string().min(1),
+      password: z.string().min(1),
+      project_name: z.string().min(1),
+      user_domain_name: z.string().min(1).default("Default"),
+      project_domain_name: z.string().min(1).default("Default"),
+    })
+    .strict(),
+  z.object({ application_credential_id: z.string().min(1), application_credential_secret: z.string().min(1) }).strict(),
+]);
+
+function keystoneSettings(raw: RawConfig, tokenCacheTime: number, timeout: number): KeystoneSettings {
+  const url = (raw.KEYSTONE_URL ?? "").trim().replace(/\/+$/, "").replace(/\/v3$/, "");
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError("AUTH_MODE keystone needs KEYSTONE_URL, e.g. https://keystone.example.com/v3");
+  let serviceAuth: KeystoneSettings["serviceAuth"];
+  if (raw.KEYSTONE_SERVICE_TOKEN?.trim()) {
+    serviceAuth = { kind: "token", token: raw.KEYSTONE_SERVICE_TOKEN.trim() };
+  } else if (raw.KEYSTONE_SERVICE_CREDENTIALS?.trim()) {
+    const c = check("KEYSTONE_SERVICE_CREDENTIALS", ServiceCredentialsSchema, parseJson("KEYSTONE_SERVICE_CREDENTIALS", raw.KEYSTONE_SERVICE_CREDENTIALS, "{}"));
+    serviceAuth =
+      "application_credential_id" in c
+        ? { kind: "application_credential", id: c.application_credential_id, secret: c.application_credential_secret }
+        : {
+            kind: "password",
+            user: c.username,
+            password: c.password,
+            userDomain: c.user_domain_name,
+            project: c.project_name,
+            projectDomain: c.project_domain_name,
+          };
+  } else {
+    throw new ConfigError("AUTH_MODE keystone needs the KEYSTONE_SERVICE_TOKEN or KEYSTONE_SERVICE_CREDENTIALS secret");
+  }
+  return { url, tokenCacheTime, timeout, serviceAuth };
 }
 
 /** Parses and validates configuration; throws ConfigError with a clear message when it is wrong. */
@@ -90,7 +142,6 @@ export function parseSettings(raw: RawConfig): Settings {
   if (mode !== "development" && mode !== "strict" && mode !== "keystone") {
     throw new ConfigError(`invalid AUTH_MODE "${mode}": expected development, strict or keystone`);
   }
-  if (mode === "keystone") throw new ConfigError("AUTH_MODE keystone is not available yet; use strict with STATIC_TOKENS");
   const c = check("GLANCE_CONFIG", ConfigSchema, parseJson("GLANCE_CONFIG", raw.GLANCE_CONFIG, "{}"));
   const stores = check("STORES", StoresSchema, parseJson("STORES", raw.STORES, "[]"));
   const defaults = stores.filter((s) => s.default);
@@ -102,10 +153,21 @@ export function parseSettings(raw: RawConfig): Settings {
     const [project, roles, user] = spec.split(":");
     staticTokens[token] = { project, roles: splitRoles(roles ?? ""), user: user || `user-${project}` };
   }
+  let propertyProtections: Settings["propertyProtections"] = null;
+  if (raw.PROPERTY_PROTECTIONS?.trim()) {
+    try {
+      propertyProtections = parsePropertyProtections(raw.PROPERTY_PROTECTIONS, c.property_protection_rule_format);
+    } catch (e) {
+      if (e instanceof PropertyProtectionError) throw new ConfigError(`invalid PROPERTY_PROTECTIONS: ${e.message}`);
+      throw e;
+    }
+  }
   return {
     authMode: mode,
     staticTokens,
     allowAnonymousAccess: c.allow_anonymous_access,
+    keystone: mode === "keystone" ? keystoneSettings(raw, c.token_cache_time, c.http_connect_timeout) : null,
+    propertyProtections,
     publicEndpoint: c.public_endpoint?.replace(/\/+$/, "") ?? null,
     containerFormats: c.container_formats,
     diskFormats: c.disk_formats,
@@ -140,7 +202,16 @@ export function splitRoles(roles: string): string[] {
 let cached: { key: string; settings: Settings } | null = null;
 /** Parsed once per isolate (re-parsed only if the raw vars change, as they can between tests). */
 export function settingsFor(env: RawConfig): Settings {
-  const key = `${env.AUTH_MODE}\u0000${env.GLANCE_CONFIG}\u0000${env.STORES}\u0000${env.STATIC_TOKENS ?? ""}`;
+  const key = [
+    env.AUTH_MODE,
+    env.GLANCE_CONFIG,
+    env.STORES,
+    env.STATIC_TOKENS,
+    env.KEYSTONE_URL,
+    env.KEYSTONE_SERVICE_TOKEN,
+    env.KEYSTONE_SERVICE_CREDENTIALS,
+    env.PROPERTY_PROTECTIONS,
+  ].join("\u0000");
   if (!cached || cached.key !== key) cached = { key, settings: parseSettings(env) };
   return cached.settings;
 }

@@ -1,9 +1,10 @@
 import type { Context } from "hono";
-import { settingsFor } from "../config";
+import { ConfigError, settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
 import { D1MemberRepository } from "../db/members-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
+import { parsePolicyDocument, validateRules } from "../domain/policy/document";
 import { PolicyEngine } from "../domain/policy/engine";
 import { DEFAULT_RULES } from "../domain/policy/rules";
 import type { Services } from "../domain/services";
@@ -12,17 +13,20 @@ import { QueueNotifier } from "../queues/notifier";
 import { storesFor } from "../store";
 
 let policyCache: { key: string; engine: PolicyEngine } | null = null;
-/** Glance's defaults, overridden rule by rule by the POLICY var/secret (a JSON object). */
+/**
+ * Glance's defaults, overridden rule by rule by the POLICY var/secret (a JSON object or a flat
+ * YAML mapping, like Glance's policy.yaml). Invalid documents are a ConfigError naming the problem.
+ */
 export function policyFor(raw: string | undefined): PolicyEngine {
   const key = raw ?? "";
   if (!policyCache || policyCache.key !== key) {
-    let overrides: Record<string, string> = {};
-    if (raw && raw.trim()) {
-      const parsed = JSON.parse(raw) as unknown;
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("POLICY must be a JSON object of rule: string");
-      overrides = parsed as Record<string, string>;
+    try {
+      const rules = { ...DEFAULT_RULES, ...parsePolicyDocument(key) };
+      validateRules(rules);
+      policyCache = { key, engine: new PolicyEngine(rules) };
+    } catch (e) {
+      throw new ConfigError(`invalid POLICY: ${(e as Error).message}`);
     }
-    policyCache = { key, engine: new PolicyEngine({ ...DEFAULT_RULES, ...overrides }) };
   }
   return policyCache.engine;
 }

@@ -1,9 +1,15 @@
+import type { PropertyProtections } from "./property-protections";
+
 /** The validated configuration the domain reads (parsed once from vars/secrets in src/config.ts). */
 export interface Settings {
   authMode: "development" | "strict" | "keystone";
   /** Strict mode: token -> identity, from the STATIC_TOKENS secret. */
   staticTokens: Record<string, { project: string; roles: string[]; user: string }>;
   allowAnonymousAccess: boolean;
+  /** Keystone mode: where and how tokens are validated. */
+  keystone: KeystoneSettings | null;
+  /** PROPERTY_PROTECTIONS document (property_protection_file + _rule_format); null = off. */
+  propertyProtections: PropertyProtections | null;
   publicEndpoint: string | null;
   containerFormats: string[];
   diskFormats: string[];
@@ -33,4 +39,18 @@ export interface StoreSetting {
   binding: string;
   description?: string;
   default?: boolean;
+}
+
+export interface KeystoneSettings {
+  /** Identity endpoint without the /v3 suffix. */
+  url: string;
+  /** Seconds a validated token is trusted without asking Keystone again (keystonemiddleware token_cache_time). */
+  tokenCacheTime: number;
+  /** Seconds to wait for Keystone before answering 503. */
+  timeout: number;
+  /** How this service authenticates its validation calls (a secret). */
+  serviceAuth:
+    | { kind: "token"; token: string }
+    | { kind: "password"; user: string; password: string; userDomain: string; project: string; projectDomain: string }
+    | { kind: "application_credential"; id: string; secret: string };
 }

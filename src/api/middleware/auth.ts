@@ -4,6 +4,7 @@ import type { RequestContext } from "../../domain/context";
 import { anonymousContext } from "../../domain/context";
 import type { Settings } from "../../domain/settings";
 import type { AppEnv } from "../../env";
+import { KeystoneUnavailable, keystoneClientFor } from "../../keystone";
 import { HttpError } from "../errors";
 
 // python-glanceclient percent-encodes header values ("projB%3Amember%2Creader").
@@ -53,11 +54,52 @@ export function strictContext(settings: Settings, requestId: string, h: (name: s
   return identity(requestId, known.project, known.roles, known.user, token);
 }
 
-/** Builds the RequestContext for the configured mode (Keystone validation plugs in here). */
+/**
+ * Keystone mode: X-Auth-Token is validated by Keystone (cached); the context is the token's project,
+ * user, roles and project domain. Identity headers are ignored. Keystone unreachable → 503.
+ */
+export async function keystoneContext(settings: Settings, requestId: string, h: (name: string) => string | undefined): Promise<RequestContext> {
+  const keystone = settings.keystone!;
+  const token = h("X-Auth-Token");
+  const challenge = { "WWW-Authenticate": `Keystone uri="${keystone.url}"` };
+  if (!token) {
+    if (settings.allowAnonymousAccess) return anonymousContext(requestId);
+    throw new HttpError(401, "This server could not verify that you are authorized to access the document you requested.", challenge);
+  }
+  let identity;
+  try {
+    identity = await keystoneClientFor(keystone).validate(token);
+  } catch (e) {
+    if (!(e instanceof KeystoneUnavailable)) throw e;
+    console.error(`keystone: ${e.message}`);
+    throw new HttpError(503, "The identity service is unavailable; try again later.", { "Retry-After": "5" });
+  }
+  if (!identity) throw new HttpError(401, "The request you have made requires authentication.", challenge);
+  return {
+    requestId,
+    projectId: identity.projectId,
+    userId: identity.userId,
+    roles: identity.roles,
+    isAdmin: false,
+    readOnly: false,
+    domainId: identity.projectDomainId,
+    authToken: token,
+  };
+}
+
+/** Builds the RequestContext for the configured mode; `is_admin` is the policy `context_is_admin`. */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const settings = c.get("services").settings;
+  const { settings, policy } = c.get("services");
   const h = (name: string) => c.req.header(name);
-  const ctx = settings.authMode === "development" ? developmentContext(c.get("requestId"), h) : strictContext(settings, c.get("requestId"), h);
+  const requestId = c.get("requestId");
+  const ctx =
+    settings.authMode === "keystone"
+      ? await keystoneContext(settings, requestId, h)
+      : settings.authMode === "development"
+        ? developmentContext(requestId, h)
+        : strictContext(settings, requestId, h);
+  // glance/api/middleware/context.py: is_admin comes from the context_is_admin rule.
+  if (!ctx.readOnly) ctx.isAdmin = policy.check("context_is_admin", ctx, {});
   c.set("ctx", ctx);
   await next();
 };

@@ -73,6 +73,21 @@ export function parseRule(src: string): Node {
   return n;
 }
 
+/** Names referenced with `rule:x` anywhere in a parsed rule. */
+export function ruleReferences(n: Node): string[] {
+  switch (n.t) {
+    case "rule":
+      return [n.name];
+    case "not":
+      return ruleReferences(n.n);
+    case "and":
+    case "or":
+      return n.ns.flatMap(ruleReferences);
+    default:
+      return [];
+  }
+}
+
 function credsOf(ctx: RequestContext): Record<string, unknown> {
   return {
     project_id: ctx.projectId,
@@ -112,6 +127,11 @@ export class PolicyEngine {
     const node = this.parsed.get(name) ?? this.parsed.get("default");
     if (!node) return false;
     return this.evaluate(node, ctx, target, credsOf(ctx), 0);
+  }
+
+  /** Evaluates a check string that is not a named rule (e.g. `rule:x` from property protections). */
+  checkExpression(expression: string, ctx: RequestContext, target: Target): boolean {
+    return this.evaluate(parseRule(expression), ctx, target, credsOf(ctx), 0);
   }
 
   private evaluate(n: Node, ctx: RequestContext, target: Target, creds: Record<string, unknown>, depth: number): boolean {

@@ -3,20 +3,30 @@
 import type { Image, ImageStatus } from "./images/image";
 import type { ImageMember, MemberStatus } from "./members/member";
 
+export type ImageSortKey = "name" | "status" | "container_format" | "disk_format" | "size" | "id" | "created_at" | "updated_at";
+export type ImageFilterOp = "eq" | "neq" | "gt" | "gte" | "lt" | "lte";
+
+/** A validated GET /v2/images query (built by src/domain/images/list.ts). Column names are Glance's snake_case. */
 export interface ImageListQuery {
-  /** null = no visibility restriction (admin); otherwise the caller's project (or null for anonymous). */
+  /** The caller: admin sees every project; projectId null = anonymous. */
   viewer: { isAdmin: boolean; projectId: string | null };
   visibility?: "public" | "private" | "shared" | "community" | "all";
+  /** Membership status required for images shared with the caller ("all" = any). */
   memberStatus: "accepted" | "pending" | "rejected" | "all";
-  osHidden?: boolean;
-  /** column filters: name -> list of accepted values (OR). */
+  osHidden: boolean;
+  protected?: boolean;
+  /** Image column -> accepted values (one value = equality, several = IN). */
   exact: Record<string, string[]>;
-  /** range filters on columns: created_at/updated_at with ops, size etc. */
-  ranges: { column: string; op: "gt" | "gte" | "lt" | "lte" | "eq" | "neq"; value: string | number }[];
+  /** Comparisons on image columns (created_at/updated_at thresholds are canonical UTC strings). */
+  ranges: { column: string; op: ImageFilterOp; value: string | number }[];
+  /** Every tag must be present (AND). */
   tags: string[];
+  /** Extra property name -> exact value (AND). */
   properties: Record<string, string>;
-  sort: { key: string; dir: "asc" | "desc" }[];
+  /** Complete order: unique keys, always ending with created_at and id (a total order). */
+  sort: { key: ImageSortKey; dir: "asc" | "desc" }[];
   limit: number;
+  /** Rows strictly after this image in `sort` order (keyset paging). */
   marker?: Image;
 }
 

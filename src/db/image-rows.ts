@@ -1,4 +1,5 @@
-import { inArray } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Image, ImageStatus, Visibility } from "../domain/images/image";
 import type { Db } from "./client";
 import { imageLocations, imageProperties, imageTags, images } from "./schema";
@@ -8,7 +9,9 @@ export type ImageRow = typeof images.$inferSelect;
 /** Turns image rows into domain images, fetching properties, tags and stores in one batch. */
 export async function hydrate(db: Db, rows: ImageRow[]): Promise<Image[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
+  // One bound JSON array instead of one variable per id: D1 allows 100 variables per statement.
+  const ids = JSON.stringify(rows.map((r) => r.id));
+  const inArray = (col: SQLiteColumn, list: string): SQL => sql`${col} IN (SELECT value FROM json_each(${list}))`;
   const [props, tags, locs] = await db.batch([
     db.select().from(imageProperties).where(inArray(imageProperties.imageId, ids)),
     db.select().from(imageTags).where(inArray(imageTags.imageId, ids)),

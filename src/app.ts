@@ -5,6 +5,7 @@ import { buildServices } from "./api/services";
 import { imageMembersRoutes } from "./api/v2/image-members";
 import { imageDataRoutes } from "./api/v2/image-data";
 import { imagesRoutes } from "./api/v2/images";
+import { metadefsRoutes } from "./api/v2/metadefs";
 import { schemasRoutes } from "./api/v2/schemas";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./api/versions";
 import { settingsFor } from "./config";
@@ -48,6 +49,7 @@ v2.use("*", authenticate);
 v2.route("/images", imagesRoutes);
 v2.route("/images", imageDataRoutes);
 v2.route("/images", imageMembersRoutes);
+v2.route("/metadefs", metadefsRoutes);
 v2.route("/schemas", schemasRoutes);
 app.route("/v2", v2);
 

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { ConfigError, settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
+import { D1MetadefRepository } from "../db/metadefs-repo";
 import { D1MemberRepository } from "../db/members-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
 import { parsePolicyDocument, validateRules } from "../domain/policy/document";
@@ -40,6 +41,7 @@ export function buildServices(c: Context<AppEnv>): Services {
     settings,
     policy: policyFor(env.POLICY),
     images: new D1ImageRepository(db),
+    metadefs: new D1MetadefRepository(db),
     members: new D1MemberRepository(db),
     notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
     coordinator: new DurableObjectCoordinator(env.IMAGE_DO),

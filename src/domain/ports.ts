@@ -162,3 +162,5 @@ export interface MemberRepository {
   /** False when there was no such membership. */
   remove(imageId: string, memberId: string): Promise<boolean>;
 }
+
+export type { MetadefRepository } from "./metadefs/repository";

@@ -1,5 +1,6 @@
 import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
+import type { MetadefRepository } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */
@@ -7,6 +8,7 @@ export interface Services {
   settings: Settings;
   policy: PolicyEngine;
   images: ImageRepository;
+  metadefs: MetadefRepository;
   members: MemberRepository;
   notifier: Notifier;
   coordinator: ImageCoordinator;

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Real OpenStack clients against the local service (the README's `npm start`):
+#   1. the shared client scenario (glance + openstack CLIs): ../shared/anchor/client-scenario.sh
+#   2. our openstacksdk scenario: scripts/sdk-scenario.py
+# Starts the service on 127.0.0.1:$PORT (default 9292) with a fresh PERSIST_DIR, waits for it,
+# runs both, stops the service by its process group, prints the totals, exits 1 on any failure.
+# Env: PORT=9292  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
+#      SCENARIO_TIMEOUT=600 (seconds per scenario)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+PORT=${PORT:-9292}
+URL=http://127.0.0.1:$PORT
+T0=$(date +%s)
+log() { echo "[ci-clients] $*" >&2; }
+
+# ---- the shared anchor scripts: a sibling of the clone in CI, /work/shared on the dev machine
+SHARED=${SHARED_DIR:-$(dirname "$REPO")/shared}
+[[ -f $SHARED/anchor/client-scenario.sh ]] || SHARED=/work/shared
+SCENARIO=$SHARED/anchor/client-scenario.sh
+[[ -f $SCENARIO ]] || { log "client-scenario.sh not found (looked in $(dirname "$REPO")/shared and /work/shared)"; exit 1; }
+
+# ---- clients (Debian packages); install only what is missing
+PKGS=(python3-glanceclient python3-openstackclient python3-openstacksdk curl jq)
+MISSING=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || MISSING+=("$p"); done
+if ((${#MISSING[@]})); then
+  log "installing ${MISSING[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null \
+    || { log "apt-get install failed"; exit 1; }
+fi
+
+# ---- the service, in its own process group so that wrangler and workerd stop together
+if ss -ltnH "sport = :$PORT" | grep -q .; then log "port $PORT is already in use"; exit 1; fi
+STATE=$(mktemp -d "/tmp/ci-clients-state.XXXXXX")
+SVC_LOG=$STATE/service.log
+SVC_PID=""
+stop_service() {
+  [[ -n $SVC_PID ]] || return 0
+  if kill -0 "$SVC_PID" 2>/dev/null; then
+    kill -TERM -- "-$SVC_PID" 2>/dev/null || kill -TERM "$SVC_PID" 2>/dev/null
+    for _ in $(seq 1 40); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$SVC_PID" 2>/dev/null && kill -KILL -- "-$SVC_PID" 2>/dev/null
+    log "service stopped (pgid $SVC_PID)"
+  fi
+  SVC_PID=""
+}
+cleanup() {
+  stop_service
+  if [[ ${KEEP_STATE:-0} == 1 ]]; then log "state kept in $STATE"; else rm -rf "$STATE"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# setsid: npm becomes a process-group leader, so its PID is the group id of the whole tree
+PORT=$PORT PERSIST_DIR=$STATE/persist setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
+SVC_PID=$!
+log "service starting: pid $SVC_PID, $URL, state $STATE"
+ready=0
+for _ in $(seq 1 240); do
+  if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/healthcheck") == 200 ]]; then ready=1; break; fi
+  kill -0 "$SVC_PID" 2>/dev/null || break
+  sleep 0.5
+done
+if ((!ready)); then
+  log "service did not become ready; log tail:"; tail -40 "$SVC_LOG" >&2
+  exit 1
+fi
+log "service ready after $(( $(date +%s) - T0 )) s"
+
+# ---- the scenarios
+TOTAL_P=0; TOTAL_F=0; RC=0
+run_suite() { # run_suite NAME CMD...
+  local name=$1; shift
+  local out=$STATE/$name.out t=$(date +%s) rc line p f
+  echo "==== $name"
+  timeout --kill-after=10 "${SCENARIO_TIMEOUT:-600}" "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+  if [[ -z $line ]]; then line="0 passed, 1 failed (no summary; exit $rc)"; fi
+  p=$(awk '{print $1}' <<<"$line"); f=$(awk '{print $3}' <<<"$line")
+  ((rc != 0 && f == 0)) && f=1
+  TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f)); ((rc != 0)) && RC=1
+  echo "==== $name: $line ($(( $(date +%s) - t )) s, exit $rc)"
+}
+run_suite client-scenario bash "$SCENARIO" "$URL"
+run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
+
+if [[ -s $SVC_LOG ]] && grep -qiE 'uncaught|unhandled|internal server error' "$SVC_LOG"; then
+  log "service log mentions errors (tail):"; grep -iE 'uncaught|unhandled|internal server error' "$SVC_LOG" | tail -10 >&2
+fi
+stop_service
+echo "client checks: $(( $(date +%s) - T0 )) s in total"
+echo "$TOTAL_P passed, $TOTAL_F failed"
+exit $RC

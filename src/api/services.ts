@@ -7,6 +7,7 @@ import { D1MemberRepository } from "../db/members-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
 import { parsePolicyDocument, validateRules } from "../domain/policy/document";
 import { PolicyEngine } from "../domain/policy/engine";
+import { type PropertyProtections, referencedPolicies } from "../domain/property-protections";
 import { DEFAULT_RULES } from "../domain/policy/rules";
 import type { Services } from "../domain/services";
 import type { AppEnv } from "../env";
@@ -32,14 +33,25 @@ export function policyFor(raw: string | undefined): PolicyEngine {
   return policyCache.engine;
 }
 
+// A "policies" PROPERTY_PROTECTIONS document may only name rules the policy defines.
+const checkedProtections = new WeakMap<PropertyProtections, PolicyEngine>();
+function checkProtectionPolicies(p: PropertyProtections | null, engine: PolicyEngine): void {
+  if (!p || checkedProtections.get(p) === engine) return;
+  const missing = referencedPolicies(p).filter((name) => !engine.has(name));
+  if (missing.length) throw new ConfigError(`invalid PROPERTY_PROTECTIONS: policy rule(s) not defined: ${missing.join(", ")}`);
+  checkedProtections.set(p, engine);
+}
+
 /** Per-request wiring of ports to adapters. */
 export function buildServices(c: Context<AppEnv>): Services {
   const env = c.env;
   const settings = settingsFor(env);
+  const policy = policyFor(env.POLICY);
+  checkProtectionPolicies(settings.propertyProtections, policy);
   const db = createDb(env.DB);
   return {
     settings,
-    policy: policyFor(env.POLICY),
+    policy,
     images: new D1ImageRepository(db),
     metadefs: new D1MetadefRepository(db),
     members: new D1MemberRepository(db),

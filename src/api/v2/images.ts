@@ -9,7 +9,7 @@ import { updateImage } from "../../domain/images/update";
 import type { AppEnv } from "../../env";
 import { absoluteUrl, readJson } from "../body";
 import { parsePatch, patchMediaType } from "./patch";
-import { serializeImage } from "./serializers";
+import { propertyView, serializeImage } from "./serializers";
 
 export const imagesRoutes = new Hono<AppEnv>();
 
@@ -18,8 +18,9 @@ imagesRoutes.get("/", async (c) => {
   const params = [...url.searchParams.entries()];
   const page = await listImages(c.get("services"), c.get("ctx"), params);
   const first = new URLSearchParams(params.filter(([k]) => k !== "marker"));
+  const view = propertyView(c);
   const body: Record<string, unknown> = {
-    images: page.images.map(serializeImage),
+    images: page.images.map((i) => serializeImage(i, view)),
     first: `/v2/images${first.size ? `?${first}` : ""}`,
     schema: "/v2/schemas/images",
   };
@@ -36,19 +37,19 @@ imagesRoutes.post("/", async (c) => {
   c.header("Location", absoluteUrl(c, services.settings.publicEndpoint, `/v2/images/${image.id}`));
   if (services.settings.enabledImportMethods.length) c.header("OpenStack-image-import-methods", services.settings.enabledImportMethods.join(","));
   c.header("OpenStack-image-store-ids", services.settings.stores.map((s) => s.id).join(","));
-  return c.json(serializeImage(image), 201);
+  return c.json(serializeImage(image, propertyView(c)), 201);
 });
 
 imagesRoutes.get("/:id", async (c) => {
   const { image } = await loadImage(c.get("services"), c.get("ctx"), c.req.param("id"));
-  return c.json(serializeImage(image));
+  return c.json(serializeImage(image, propertyView(c)));
 });
 
 imagesRoutes.patch("/:id", async (c) => {
   const mediaType = patchMediaType(c.req.header("Content-Type"));
   const changes = parsePatch(await readJson(c), mediaType);
   const image = await updateImage(c.get("services"), c.get("ctx"), c.req.param("id"), changes);
-  return c.json(serializeImage(image));
+  return c.json(serializeImage(image, propertyView(c)));
 });
 
 imagesRoutes.delete("/:id", async (c) => {

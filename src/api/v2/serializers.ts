@@ -1,10 +1,22 @@
+import type { Context } from "hono";
 import { HIDDEN_PROPERTIES, type Image } from "../../domain/images/image";
+import { readableBy } from "../../domain/property-protections";
+import type { AppEnv } from "../../env";
 
-/** Glance's image JSON: extra properties first, then base attributes, links last. */
-export function serializeImage(image: Image): Record<string, unknown> {
+/** Which extra properties the caller may read (property protections; everything when off). */
+export function propertyView(c: Context<AppEnv>): (name: string) => boolean {
+  const services = c.get("services");
+  return readableBy(services.settings.propertyProtections, services.policy, c.get("ctx"));
+}
+
+/**
+ * Glance's image JSON: extra properties first, then base attributes, links last. Properties the
+ * caller may not read (`readable`, see propertyView) are left out, as Glance's protections do.
+ */
+export function serializeImage(image: Image, readable: (name: string) => boolean = () => true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(image.properties)) {
-    if (!HIDDEN_PROPERTIES.has(k)) out[k] = v ?? "";
+    if (!HIDDEN_PROPERTIES.has(k) && readable(k)) out[k] = v ?? "";
   }
   Object.assign(out, {
     name: image.name,

@@ -2,6 +2,7 @@ import type { RequestContext } from "../context";
 import { badRequest, conflict, forbidden, readOnlyAttribute, reservedAttribute } from "../errors";
 import { notifyImage } from "../notifications";
 import { ImagePolicy, assertMutable } from "../policy/image-policy";
+import { assertPropertyAllowed } from "../property-protections";
 import type { Services } from "../services";
 import { type Image, READONLY_ATTRIBUTES, isReservedProperty, nowIso } from "./image";
 import { assertImageCount, assertPropertyQuota, assertTagQuota } from "./quota";
@@ -61,6 +62,9 @@ export async function createImage(services: Services, ctx: RequestContext, body:
   // Not created yet: nothing to hide, so no 404 masking (glance ImageAPIPolicy is_created).
   if (image.visibility === "public" && !policy.can("publicize_image")) throw forbidden("You are not authorized to complete publicize_image action.");
   if (image.visibility === "community" && !policy.can("communitize_image")) throw forbidden("You are not authorized to complete communitize_image action.");
+  for (const name of Object.keys(image.properties)) {
+    assertPropertyAllowed(services.settings.propertyProtections, services.policy, ctx, name, "create");
+  }
 
   assertPropertyQuota(services.settings, image);
   assertTagQuota(services.settings, image);

@@ -2,6 +2,7 @@ import type { RequestContext } from "../context";
 import { conflict, forbidden, readOnlyAttribute, reservedAttribute } from "../errors";
 import { notifyImage } from "../notifications";
 import { type ImagePolicy, assertMutable } from "../policy/image-policy";
+import { type PropertyOperation, assertPropertyAllowed, propertyAllowed } from "../property-protections";
 import type { Services } from "../services";
 import { loadImage } from "./access";
 import { type Image, READONLY_ATTRIBUTES, isReservedProperty, nowIso } from "./image";
@@ -46,17 +47,24 @@ function checkPath(change: ImageChange): string {
 function applyChange(services: Services, ctx: RequestContext, policy: ImagePolicy, image: Image, change: ImageChange): void {
   const name = checkPath(change);
   const field = FIELDS[name];
+  // Property protections: an extra property the caller may not read does not exist for it
+  // (glance ExtraPropertiesProxy); writing one needs create, update or delete permission.
+  const protections = services.settings.propertyProtections;
+  const allowed = (op: PropertyOperation) => propertyAllowed(protections, services.policy, ctx, name, op);
+  const hasProperty = !field && name in image.properties && allowed("read");
   if (change.op === "remove") {
     if (field) throw forbidden(`Property ${name} may not be removed.`);
-    if (!(name in image.properties)) throw conflict(`Property ${name} does not exist.`);
+    if (!hasProperty) throw conflict(`Property ${name} does not exist.`);
+    assertPropertyAllowed(protections, services.policy, ctx, name, "delete");
     delete image.properties[name];
     return;
   }
-  const exists = field !== undefined || name in image.properties;
+  const exists = field !== undefined || hasProperty;
   if (change.op === "add" && change.draft4 && exists) throw conflict(`Property ${name} already present.`);
   if (change.op === "replace" && !exists) throw conflict(`Property ${name} does not exist.`);
   validateValue(services.settings, name, change.value);
   if (!field) {
+    assertPropertyAllowed(protections, services.policy, ctx, name, hasProperty ? "update" : "create");
     if (change.value === null) delete image.properties[name];
     else image.properties[name] = change.value as string;
     return;

@@ -59,6 +59,9 @@ export class Hasher {
   }
 
   abort(): void {
+    // An aborted DigestStream rejects its digest promise: nobody wants it now.
+    this.md5.digest.catch(() => {});
+    this.sha512.digest.catch(() => {});
     this.md5w.abort().catch(() => {});
     this.sha512w.abort().catch(() => {});
   }

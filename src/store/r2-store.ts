@@ -72,10 +72,10 @@ export class R2ObjectStore implements ObjectStore {
         if (total > o.maxBytes) throw o.tooLarge();
         if (total > size) throw sizeMismatch(total, size);
         await hasher.update(chunk);
-        await Promise.race([writer.write(chunk), putFailed]);
+        await Promise.race([quiet(writer.write(chunk)), putFailed]);
       }
       if (total !== size) throw sizeMismatch(total, size);
-      await Promise.race([writer.close(), putFailed]);
+      await Promise.race([quiet(writer.close()), putFailed]);
       await put;
       return total;
     } catch (e) {
@@ -153,6 +153,12 @@ export class R2ObjectStore implements ObjectStore {
   async delete(keys: string[]): Promise<void> {
     if (keys.length > 0) await this.bucket.delete(keys);
   }
+}
+
+/** Lets a promise lose a race without its later rejection going unhandled. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 const sizeMismatch = (got: number, declared: number) =>

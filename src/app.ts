@@ -7,6 +7,8 @@ import { imageDataRoutes } from "./api/v2/image-data";
 import { imagesRoutes } from "./api/v2/images";
 import { metadefsRoutes } from "./api/v2/metadefs";
 import { schemasRoutes } from "./api/v2/schemas";
+import { discoveryRoutes } from "./api/v2/discovery";
+import { imageTasksRoutes, tasksRoutes } from "./api/v2/tasks";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./api/versions";
 import { settingsFor } from "./config";
 import type { AppEnv } from "./env";
@@ -51,6 +53,9 @@ v2.route("/images", imageDataRoutes);
 v2.route("/images", imageMembersRoutes);
 v2.route("/metadefs", metadefsRoutes);
 v2.route("/schemas", schemasRoutes);
+v2.route("/images", imageTasksRoutes);
+v2.route("/tasks", tasksRoutes);
+v2.route("/info", discoveryRoutes);
 app.route("/v2", v2);
 
 // Routes known for some method answer 405 with Allow; other /v2 paths 404; anything else is the

@@ -15,6 +15,13 @@ function toBytes(v: number | string): number {
 }
 
 const quota = z.number().int();
+// Unified limits (Glance use_keystone_limits; Keystone's registered and project limits as config):
+// sizes in MiB, counts in images; a missing or negative limit is unlimited.
+const projectLimits = z
+  .object({ image_size_total: quota, image_stage_total: quota, image_count_total: quota, image_count_uploading: quota })
+  .partial()
+  .strict();
+const unifiedLimits = projectLimits.extend({ projects: z.record(z.string().min(1), projectLimits).default({}) }).strict();
 const ConfigSchema = z
   .object({
     allow_anonymous_access: z.boolean().default(false),
@@ -35,7 +42,11 @@ const ConfigSchema = z
     image_property_quota: quota.default(128),
     image_tag_quota: quota.default(128),
     image_location_quota: quota.default(10),
-    image_count_total: quota.default(-1),
+    // images per project; with unified_limits, the same as unified_limits.image_count_total
+    image_count_total: quota.optional(),
+    unified_limits: unifiedLimits.nullable().default(null),
+    // hours a finished task is kept (glance [task] task_time_to_live)
+    task_time_to_live: z.number().int().positive().default(48),
     image_size_cap: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(1099511627776),
     user_storage_quota: storageSize.default(0),
     disabled_notifications: z.array(z.string()).default([]),
@@ -59,6 +70,8 @@ const StoresSchema = z
       binding: z.string().min(1),
       description: z.string().optional(),
       default: z.boolean().optional(),
+      // glance [<store>] weight: the preference among stores holding an image (higher first)
+      weight: z.number().int().optional(),
     }),
   )
   .min(1);
@@ -177,9 +190,9 @@ export function parseSettings(raw: RawConfig): Settings {
     imagePropertyQuota: c.image_property_quota,
     imageTagQuota: c.image_tag_quota,
     imageLocationQuota: c.image_location_quota,
-    imageCountTotal: c.image_count_total,
+    ...limitSettings(c.image_count_total, c.unified_limits, toBytes(c.user_storage_quota)),
+    taskTimeToLive: c.task_time_to_live,
     imageSizeCap: c.image_size_cap,
-    userStorageQuota: toBytes(c.user_storage_quota),
     disabledNotifications: c.disabled_notifications,
     notificationSink: c.notification_sink,
     publisherId: c.default_publisher_id,
@@ -189,6 +202,25 @@ export function parseSettings(raw: RawConfig): Settings {
     stores,
     defaultStore: (defaults[0] ?? stores[0]).id,
   };
+}
+
+/**
+ * One source for the per-project limits: the top-level image_count_total is unified_limits'
+ * default for it (setting both is an error), and user_storage_quota is ignored under unified
+ * limits, as Glance does with use_keystone_limits.
+ */
+function limitSettings(
+  countTotal: number | undefined,
+  u: z.infer<typeof unifiedLimits> | null,
+  storageQuota: number,
+): Pick<Settings, "imageCountTotal" | "unifiedLimits" | "userStorageQuota"> {
+  if (!u) return { imageCountTotal: countTotal ?? -1, unifiedLimits: null, userStorageQuota: storageQuota };
+  if (countTotal !== undefined && u.image_count_total !== undefined) {
+    throw new ConfigError("invalid GLANCE_CONFIG: image_count_total is set both at the top level and in unified_limits");
+  }
+  const { projects, ...defaults } = u;
+  if (countTotal !== undefined) defaults.image_count_total = countTotal;
+  return { imageCountTotal: defaults.image_count_total ?? -1, unifiedLimits: { defaults, projects }, userStorageQuota: 0 };
 }
 
 export function splitRoles(roles: string): string[] {

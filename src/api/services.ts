@@ -4,6 +4,8 @@ import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
 import { D1MetadefRepository } from "../db/metadefs-repo";
 import { D1MemberRepository } from "../db/members-repo";
+import { D1TaskRepository } from "../db/tasks-repo";
+import { D1QuotaUsageRepository } from "../db/usage-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
 import { parsePolicyDocument, validateRules } from "../domain/policy/document";
 import { PolicyEngine } from "../domain/policy/engine";
@@ -55,6 +57,8 @@ export function buildServices(c: Context<AppEnv>): Services {
     images: new D1ImageRepository(db),
     metadefs: new D1MetadefRepository(db),
     members: new D1MemberRepository(db),
+    tasks: new D1TaskRepository(db),
+    quotaUsage: new D1QuotaUsageRepository(db),
     notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
     coordinator: new DurableObjectCoordinator(env.IMAGE_DO),
     stores: storesFor(settings, env, (p) => c.executionCtx.waitUntil(p)),

@@ -164,3 +164,5 @@ export interface MemberRepository {
 }
 
 export type { MetadefRepository } from "./metadefs/repository";
+export type { TaskChanges, TaskListQuery, TaskRepository } from "./tasks/repository";
+export type { QuotaUsageRepository } from "./quotas";

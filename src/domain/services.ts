@@ -1,6 +1,7 @@
 import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { MetadefRepository } from "./ports";
+import type { QuotaUsageRepository, TaskRepository } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */
@@ -10,6 +11,9 @@ export interface Services {
   images: ImageRepository;
   metadefs: MetadefRepository;
   members: MemberRepository;
+  tasks: TaskRepository;
+  /** Per-project usage for the unified limits (src/domain/quotas.ts). */
+  quotaUsage: QuotaUsageRepository;
   notifier: Notifier;
   coordinator: ImageCoordinator;
   /** Image data stores by id (settings.stores). */

@@ -19,8 +19,12 @@ export interface Settings {
   imagePropertyQuota: number;
   imageTagQuota: number;
   imageLocationQuota: number;
-  /** Unified-limit style per-project count of images (negative = unlimited). */
+  /** Per-project count of images (negative = unlimited); the default of unifiedLimits' image_count_total. */
   imageCountTotal: number;
+  /** Unified limits (glance use_keystone_limits); null = off. See src/domain/quotas.ts. */
+  unifiedLimits: UnifiedLimits | null;
+  /** Hours a finished task is kept (glance [task] task_time_to_live). */
+  taskTimeToLive: number;
   imageSizeCap: number;
   /** Bytes per owner (0 = unlimited), Glance `user_storage_quota`. */
   userStorageQuota: number;
@@ -39,6 +43,16 @@ export interface StoreSetting {
   binding: string;
   description?: string;
   default?: boolean;
+  weight?: number;
+}
+
+export type LimitName = "image_size_total" | "image_stage_total" | "image_count_total" | "image_count_uploading";
+
+export interface UnifiedLimits {
+  /** Limits every project has (Keystone registered limits); sizes in MiB; missing = unlimited. */
+  defaults: Partial<Record<LimitName, number>>;
+  /** Per-project overrides (Keystone project limits). */
+  projects: Record<string, Partial<Record<LimitName, number>>>;
 }
 
 export interface KeystoneSettings {

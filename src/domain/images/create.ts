@@ -5,7 +5,8 @@ import { ImagePolicy, assertMutable } from "../policy/image-policy";
 import { assertPropertyAllowed } from "../property-protections";
 import type { Services } from "../services";
 import { type Image, READONLY_ATTRIBUTES, isReservedProperty, nowIso } from "./image";
-import { assertImageCount, assertPropertyQuota, assertTagQuota } from "./quota";
+import { assertImageCountTotal } from "../quotas";
+import { assertPropertyQuota, assertTagQuota } from "./quota";
 import { COLUMN_ATTRIBUTES, isTypedProperty, validateValue } from "./validate";
 
 /**
@@ -68,9 +69,7 @@ export async function createImage(services: Services, ctx: RequestContext, body:
 
   assertPropertyQuota(services.settings, image);
   assertTagQuota(services.settings, image);
-  if (image.owner !== null && services.settings.imageCountTotal >= 0) {
-    assertImageCount(services.settings, await services.images.countLive(image.owner));
-  }
+  await assertImageCountTotal(services, image.owner);
   if (!(await services.images.create(image))) throw conflict(`Image with identifier ${image.id} already exists!`);
   notifyImage(services, "image.create", image);
   return image;

@@ -133,6 +133,8 @@ export interface StoredData {
   body: ReadableStream<Uint8Array>;
   /** Bytes in `body`. */
   length: number;
+  /** Bytes the consumer took; settles (never rejects) when the body ends, fails or is cancelled. */
+  delivered: Promise<number>;
 }
 
 export interface ObjectStores {

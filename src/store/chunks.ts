@@ -66,3 +66,47 @@ export class Hasher {
     this.sha512w.abort().catch(() => {});
   }
 }
+
+/**
+ * Passes `source` through in READ_SIZE chunks (BYOB reads: little JS per byte, unlike a
+ * TransformStream over small chunks) and reports how many bytes the consumer took: `delivered`
+ * settles, never rejecting, when the stream ends, fails or is cancelled.
+ */
+export function countedStream(source: ReadableStream<Uint8Array>): { body: ReadableStream<Uint8Array>; delivered: Promise<number> } {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = source.getReader({ mode: "byob" });
+  } catch {
+    byob = null;
+  }
+  const reader = byob ?? source.getReader();
+  let n = 0;
+  let settle!: (n: number) => void;
+  const delivered = new Promise<number>((resolve) => (settle = resolve));
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        try {
+          const { value, done } = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+          if (value && value.byteLength > 0) {
+            n += value.byteLength;
+            c.enqueue(value);
+          }
+          if (done) {
+            c.close();
+            settle(n);
+          }
+        } catch (e) {
+          c.error(e);
+          settle(n);
+        }
+      },
+      cancel(reason) {
+        settle(n);
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, delivered };
+}

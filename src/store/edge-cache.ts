@@ -1,6 +1,8 @@
 // Edge cache for data anyone may read (public and community images). Image bytes never change
 // once active, so the key (image id + os_hash_value) names immutable content. Callers authorize
 // before calling; private and shared images never come here.
+import type { StoredData } from "../domain/ports";
+import { countedStream } from "./chunks";
 
 type Range = { offset: number; length: number };
 type Get = (range?: Range) => Promise<R2ObjectBody | null>;
@@ -16,18 +18,18 @@ export class EdgeCache {
   ) {}
 
   /** From the cache when there (Range served by the cache itself), else from R2, filling the cache in the background. */
-  async read(cacheKey: string, range: Range | undefined, get: Get): Promise<{ body: ReadableStream<Uint8Array>; length: number } | null> {
+  async read(cacheKey: string, range: Range | undefined, get: Get): Promise<StoredData | null> {
     const url = ORIGIN + cacheKey;
     const headers: Record<string, string> = range ? { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : {};
     const hit = await this.cache.match(new Request(url, { headers })).catch(() => undefined);
     if (hit?.body && hit.status === (range ? 206 : 200)) {
-      return { body: hit.body, length: Number(hit.headers.get("Content-Length") ?? (range ? range.length : 0)) };
+      return { ...countedStream(hit.body), length: Number(hit.headers.get("Content-Length") ?? (range ? range.length : 0)) };
     }
     await hit?.body?.cancel().catch(() => {});
     const obj = await get(range);
     if (!obj) return null;
     if (obj.size <= CACHE_MAX) this.waitUntil(this.fill(url, get));
-    return { body: obj.body, length: range ? range.length : obj.size };
+    return { ...countedStream(obj.body), length: range ? range.length : obj.size };
   }
 
   /** A separate full read (no tee: the client's stream never waits for the cache write). */

@@ -1,6 +1,6 @@
 import { DomainError, badRequest, serviceUnavailable } from "../domain/errors";
 import type { ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
-import { Hasher, readChunks } from "./chunks";
+import { Hasher, countedStream, readChunks } from "./chunks";
 import type { EdgeCache } from "./edge-cache";
 
 /** Parts of a multipart upload (R2: >= 5 MiB, equal except the last). At most two in memory. */
@@ -147,7 +147,7 @@ export class R2ObjectStore implements ObjectStore {
     if (cacheKey && this.cache) return this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined));
     const obj = await this.bucket.get(key, range ? { range } : undefined);
     if (!obj) return null;
-    return { body: obj.body, length: range ? range.length : obj.size };
+    return { ...countedStream(obj.body), length: range ? range.length : obj.size };
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -53,12 +53,8 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
     const data = await store?.read(loc.key, { range: range ?? undefined, cacheKey });
     if (!data) continue;
     const expected = range ? range.length : size;
-    const counted = countBytes(data.body);
-    const sent = counted.total.then(
-      (bytes) => sendNotification(services, ctx, image, bytes, bytes === expected),
-      () => sendNotification(services, ctx, image, counted.sofar(), false),
-    );
-    return { kind: "data", image, body: counted.body, range, length: data.length, etag, sent };
+    const sent = data.delivered.then((bytes) => sendNotification(services, ctx, image, bytes, bytes === expected));
+    return { kind: "data", image, body: data.body, range, length: data.length, etag, sent };
   }
   // glance_store NotFound on every location: Glance answers 204 as well.
   return { kind: "no_data" };
@@ -71,29 +67,6 @@ function sendNotification(services: Services, ctx: RequestContext, image: Image,
     { bytes_sent: bytes, image_id: image.id, owner_id: image.owner, receiver_tenant_id: ctx.projectId, receiver_user_id: ctx.userId },
     complete ? "INFO" : "ERROR",
   );
-}
-
-/** Passes the body through, counting bytes; `total` settles when the consumer has read it all. */
-function countBytes(source: ReadableStream<Uint8Array>) {
-  let n = 0;
-  let settle!: { ok: (n: number) => void; fail: (e: unknown) => void };
-  const total = new Promise<number>((ok, fail) => (settle = { ok, fail }));
-  total.catch(() => {});
-  const body = source.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        n += chunk.byteLength;
-        c.enqueue(chunk);
-      },
-      flush() {
-        settle.ok(n);
-      },
-      cancel(reason) {
-        settle.fail(reason);
-      },
-    }),
-  );
-  return { body, total, sofar: () => n };
 }
 
 function matchesEtag(header: string, etag: string): boolean {

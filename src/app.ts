@@ -77,7 +77,7 @@ function allowedMethods(path: string): string[] {
             .replace(/\/+$/, "")
             .replace(/:[A-Za-z_]+\{([^}]+)\}/g, "($1)")
             .replace(/:[A-Za-z_]+/g, "[^/]+") +
-          "/?$",
+          "$",
       ),
       methods,
     }));

@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# npm run bench: this service and the reference Glance side by side, in one sitting.
+#
+# Starts both (ours with the README's `npm start`, Glance with ../shared/anchor/start-glance.sh,
+# secure RBAC), seeds both identically, then measures, interleaving the two servers run by run:
+#   list20    GET  /v2/images?limit=20   as a project owning SMALL_N (100) images      wrk req/s p50 p99
+#   list20big GET  /v2/images?limit=20   as a project owning BIG_N (100k) images       wrk req/s p50 p99
+#   show      GET  /v2/images/{id}                                                      wrk req/s p50 p99
+#   create    POST /v2/images            (new queued image per request)                 wrk req/s p50 p99
+#   put / get PUT and GET /v2/images/{id}/file of SIZE_MB (256) MiB                     curl MiB/s
+#   peak RSS of each server's process tree over the whole run (sampled every 0.2 s)
+# The SMALL_N images go in through the API; the BIG_N ones through SQL (our local D1 with
+# `wrangler d1 execute --local`, Glance's SQLite file with bench/seed-glance.py), same rows on both.
+# Prints each figure for both servers and the ratio, and writes BENCHMARKS.md (replaced each run).
+#
+# Env: RUNS=3 DUR=10 CONNS=8 THREADS=1 SIZE_MB=256 SMALL_N=100 BIG_N=100000 WARM=2 (s per endpoint)
+#      OUR_PORT=9393 GLANCE_PORT=9292 WORKDIR=/tmp/glance-bench (state, payload; wiped per run)
+#      BENCH_OUT=<repo>/BENCHMARKS.md  SHARED_DIR=<folder holding anchor/>
+# Raw wrk/curl output goes to bench/results/<timestamp>/ (git-ignored).
+# Needs: wrk, curl, jq (installed with apt-get when missing), /usr/bin/python3, the npm toolchain.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+source scripts/env.sh
+
+RUNS=${RUNS:-3}; DUR=${DUR:-10}; CONNS=${CONNS:-8}; THREADS=${THREADS:-1}; SIZE_MB=${SIZE_MB:-256}
+SMALL_N=${SMALL_N:-100}; BIG_N=${BIG_N:-100000}; WARM=${WARM:-2}
+OUR_PORT=${OUR_PORT:-9393}; GLANCE_PORT=${GLANCE_PORT:-9292}
+WORKDIR=${WORKDIR:-/tmp/glance-bench}
+OUT=${BENCH_OUT:-$REPO/BENCHMARKS.md}
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$REPO/bench/results/$STAMP
+SHARED=${SHARED_DIR:-$(dirname "$REPO")/shared}
+[[ -f $SHARED/anchor/start-glance.sh ]] || SHARED=/work/shared
+LIST_TOKEN=benchlist:member,reader     # owns SMALL_N images
+BIG_TOKEN=benchbig:member,reader       # owns BIG_N images
+CREATE_TOKEN=benchcreate:member,reader # receives the created images (keeps the lists fixed)
+DATA_TOKEN=benchdata:member,reader     # owns the SIZE_MB images
+SERVERS=(glance ours)
+declare -A URL=([ours]=http://127.0.0.1:$OUR_PORT [glance]=http://127.0.0.1:$GLANCE_PORT)
+declare -A ROOT=() SAMPLER=()
+GANCHOR=$WORKDIR/anchor
+PERSIST=$WORKDIR/ours-state
+
+log() { echo "[bench $(date +%T)] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+mkdir -p "$RESULTS" "$WORKDIR"
+
+# ------------------------------------------------------------------------------------ teardown
+OUR_PID=""
+cleanup() {
+  local p
+  touch "$RESULTS/stop-sampling"
+  for p in "${SAMPLER[@]}"; do kill "$p" 2>/dev/null; done
+  if [[ -n $OUR_PID ]] && kill -0 "$OUR_PID" 2>/dev/null; then
+    kill -TERM -- "-$OUR_PID" 2>/dev/null || kill -TERM "$OUR_PID"
+    for _ in $(seq 1 40); do kill -0 "$OUR_PID" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$OUR_PID" 2>/dev/null && kill -KILL -- "-$OUR_PID" 2>/dev/null
+    log "stopped our service (pgid $OUR_PID)"
+  fi
+  ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1 && log "stopped glance"
+  rm -rf "$PERSIST" "$GANCHOR/images" "$GANCHOR/images2" "$GANCHOR/staging"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------------------------------ preflight
+for t in wrk curl jq; do
+  command -v "$t" >/dev/null || { log "installing $t"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$t" >/dev/null || die "cannot install $t"; }
+done
+for p in "$OUR_PORT" "$GLANCE_PORT"; do
+  ss -ltnH "sport = :$p" | grep -q . && die "port $p is in use (set OUR_PORT / GLANCE_PORT)"
+done
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+SRC=$WORKDIR/src-${SIZE_MB}M.bin
+if [[ ! -f $SRC || $(stat -c %s "$SRC") -ne $((SIZE_MB * 1048576)) ]]; then
+  head -c $((SIZE_MB * 1048576)) /dev/urandom >"$SRC"
+fi
+SRC_SHA=$(sha512sum "$SRC" | cut -d' ' -f1)
+
+# ------------------------------------------------------------------------------------ our service
+T0=$(date +%s)
+rm -rf "$PERSIST"
+npx --no-install wrangler d1 migrations apply DB --local --persist-to "$PERSIST" >"$RESULTS/ours-migrate.log" 2>&1 \
+  || die "migrations failed (see $RESULTS/ours-migrate.log)"
+cat >"$RESULTS/seed-d1.sql" <<EOF
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG_N)
+INSERT INTO images (id, name, disk_format, container_format, status, visibility, min_disk, min_ram, owner,
+                    protected, os_hidden, created_at, updated_at, deleted)
+SELECT printf('%08x-0000-4000-8000-%012x', i, i), 'bench-big-' || i, 'raw', 'bare', 'queued', 'shared', 0, 0,
+       '${BIG_TOKEN%%:*}', 0, 0, strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + i, 'unixepoch'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + i, 'unixepoch'), 0
+FROM n;
+INSERT INTO image_properties (image_id, name, value)
+  SELECT id, 'bench_prop', 'v' || substr(name, 11) FROM images WHERE owner = '${BIG_TOKEN%%:*}';
+INSERT INTO image_tags (image_id, value) SELECT id, 'bench' FROM images WHERE owner = '${BIG_TOKEN%%:*}';
+EOF
+s=$(date +%s)
+npx --no-install wrangler d1 execute DB --local --persist-to "$PERSIST" --file "$RESULTS/seed-d1.sql" >"$RESULTS/ours-seed.log" 2>&1 \
+  || die "D1 seed failed (see $RESULTS/ours-seed.log)"
+n=$(WRANGLER_LOG=log npx --no-install wrangler d1 execute DB --local --persist-to "$PERSIST" --json \
+      --command "SELECT count(*) AS n FROM images WHERE owner = '${BIG_TOKEN%%:*}'" 2>/dev/null | jq -r '.[0].results[0].n')
+[[ $n == "$BIG_N" ]] || die "D1 holds $n seeded images, want $BIG_N"
+log "ours: $BIG_N images seeded through SQL in $(( $(date +%s) - s )) s"
+
+PORT=$OUR_PORT PERSIST_DIR=$PERSIST setsid npm start >"$RESULTS/ours-service.log" 2>&1 </dev/null &
+OUR_PID=$!; ROOT[ours]=$OUR_PID
+wait_up() { # wait_up NAME PID
+  for _ in $(seq 1 240); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${URL[$1]}/v2/images" -H "X-Auth-Token: $LIST_TOKEN") == 200 ]] && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.5
+  done; return 1; }
+wait_up ours "$OUR_PID" || { tail -30 "$RESULTS/ours-service.log" >&2; die "our service did not start"; }
+log "ours: up on ${URL[ours]} (pgid $OUR_PID) after $(( $(date +%s) - T0 )) s"
+
+# ------------------------------------------------------------------------------------ glance
+ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1
+ANCHOR=$GANCHOR GLANCE_PORT=$GLANCE_PORT GLANCE_SECURE_RBAC=1 GLANCE_FRESH=1 \
+  bash "$SHARED/anchor/start-glance.sh" >"$RESULTS/glance-start.log" 2>&1 || { cat "$RESULTS/glance-start.log" >&2; die "glance did not start"; }
+ROOT[glance]=$(cat "$GANCHOR/glance-api.pid")
+s=$(date +%s)
+n=$(/usr/bin/python3 "$REPO/bench/seed-glance.py" "$GANCHOR/glance.sqlite" "$BIG_N" "${BIG_TOKEN%%:*}") || die "glance seed failed"
+[[ $n == "$BIG_N" ]] || die "glance holds $n seeded images, want $BIG_N"
+log "glance: up on ${URL[glance]} (pid ${ROOT[glance]}); $BIG_N images seeded through SQL in $(( $(date +%s) - s )) s"
+
+# ------------------------------------------------------------------------------------ API seeding
+api() { local tok=$1; shift; curl -sS -f --max-time 60 -H "X-Auth-Token: $tok" "$@"; }
+declare -A SHOW_ID=()
+for sv in "${SERVERS[@]}"; do
+  s=$(date +%s)
+  for ((i = 0; i < SMALL_N; i++)); do
+    api "$LIST_TOKEN" -X POST -H 'Content-Type: application/json' "${URL[$sv]}/v2/images" \
+      -d "{\"name\":\"bench-$i\",\"disk_format\":\"raw\",\"container_format\":\"bare\",\"tags\":[\"bench\"],\"bench_prop\":\"v$i\"}" \
+      >/dev/null || die "$sv: seeding image $i through the API failed"
+  done
+  n=$(api "$LIST_TOKEN" "${URL[$sv]}/v2/images?limit=1000" | jq '.images | length')
+  [[ $n == "$SMALL_N" ]] || die "$sv: list shows $n images, want $SMALL_N"
+  n=$(api "$BIG_TOKEN" "${URL[$sv]}/v2/images?limit=20" | jq '.images | length')
+  [[ $n == 20 ]] || die "$sv: big project's first page has $n images, want 20"
+  SHOW_ID[$sv]=$(api "$LIST_TOKEN" "${URL[$sv]}/v2/images?limit=1" | jq -r '.images[0].id')
+  log "$sv: $SMALL_N images seeded through the API in $(( $(date +%s) - s )) s"
+done
+
+# ------------------------------------------------------------------------------------ RSS sampling
+tree_rss() { # ROOTPID -> "total_kB workerd_kB" over the process tree
+  ps -eo pid=,ppid=,rss=,comm= | awk -v root="$1" '
+    { pid[NR] = $1; pp[NR] = $2; rss[NR] = $3; cm[NR] = $4 }
+    END {
+      keep[root] = 1
+      do { ch = 0; for (i = 1; i <= NR; i++) if (!(pid[i] in keep) && (pp[i] in keep)) { keep[pid[i]] = 1; ch = 1 } } while (ch)
+      for (i = 1; i <= NR; i++) if (pid[i] in keep) { t += rss[i]; if (cm[i] ~ /workerd/) w += rss[i] }
+      printf "%d %d\n", t, w
+    }'; }
+tree_breakdown() { # ROOTPID -> "name MiB, ..." per process of the tree (largest first)
+  ps -eo pid=,ppid=,rss=,args= | awk -v root="$1" '
+    { pid[NR] = $1; pp[NR] = $2; rss[NR] = $3; a = $4; if (a ~ /(^|\/)(node|python3?)$/ && $5 != "") a = a " " $5; sub(/.*\//, "", a); cm[NR] = a }
+    END {
+      keep[root] = 1
+      do { ch = 0; for (i = 1; i <= NR; i++) if (!(pid[i] in keep) && (pp[i] in keep)) { keep[pid[i]] = 1; ch = 1 } } while (ch)
+      for (i = 1; i <= NR; i++) if (pid[i] in keep) printf "%d %s\n", rss[i] / 1024, cm[i]
+    }' | sort -rn | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "%s%s %d MiB", (NR > 1 ? ", " : ""), $0, n }'; }
+declare -A START_RSS=()
+for sv in "${SERVERS[@]}"; do
+  START_RSS[$sv]=$(tree_rss "${ROOT[$sv]}" | cut -d' ' -f1)
+  (
+    pt=0; pw=0
+    while kill -0 "${ROOT[$sv]}" 2>/dev/null && [[ ! -f $RESULTS/stop-sampling ]]; do
+      read -r t w < <(tree_rss "${ROOT[$sv]}")
+      ((t > pt)) && pt=$t; ((w > pw)) && pw=$w
+      echo "$pt $pw" >"$RESULTS/$sv-peak-rss"
+      sleep 0.2
+    done
+  ) &
+  SAMPLER[$sv]=$!
+done
+
+# ------------------------------------------------------------------------------------ wrk
+mklua() { # mklua FILE TOKEN [BODY]
+  {
+    echo "wrk.headers[\"X-Auth-Token\"] = \"$2\""
+    echo 'wrk.headers["Accept"] = "application/json"'
+    if [[ -n ${3:-} ]]; then
+      echo 'wrk.method = "POST"'
+      echo 'wrk.headers["Content-Type"] = "application/json"'
+      echo "wrk.body = '$3'"
+    fi
+  } >"$1"; }
+mklua "$RESULTS/list.lua" "$LIST_TOKEN"
+mklua "$RESULTS/big.lua" "$BIG_TOKEN"
+mklua "$RESULTS/create.lua" "$CREATE_TOKEN" '{"name":"bench-create","disk_format":"raw","container_format":"bare"}'
+to_ms() { awk '{ v = $1
+  if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+  else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+  printf "%.2f\n", v }'; }
+wrk_run() { # wrk_run SERVER NAME LUA PATH [DURATION]
+  local sv=$1 name=$2 lua=$3 path=$4 d=${5:-$DUR} out rps p50 p99 non2xx serr
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"${d}s" --timeout 10s --latency -s "$lua" "${URL[$sv]}$path" 2>&1)
+  [[ -n ${5:-} ]] && return 0 # warm-up
+  echo "$out" >>"$RESULTS/$sv-$name.wrk.txt"
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out"); rps=${rps:-nan}
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms); p50=${p50:-nan}
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms); p99=${p99:-nan}
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$out"); non2xx=${non2xx:-0}
+  serr=$(grep -o 'Socket errors:.*' <<<"$out" || true)
+  echo "$rps $p50 $p99 $non2xx" >>"$RESULTS/$sv-$name"
+  log "$sv $name: $rps req/s p50=${p50}ms p99=${p99}ms non2xx=$non2xx $serr"
+}
+mibps() { awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f\n", b / 1048576 / t; else print "nan" }'; }
+put_get() { # put_get SERVER RUN
+  local sv=$1 r=$2 id code tt hash
+  id=$(api "$DATA_TOKEN" -X POST -H 'Content-Type: application/json' "${URL[$sv]}/v2/images" \
+         -d '{"name":"bench-data","disk_format":"raw","container_format":"bare"}' | jq -r .id)
+  [[ $id =~ ^[0-9a-f-]{36}$ ]] || { log "$sv: create for upload failed"; echo nan >>"$RESULTS/$sv-put"; echo nan >>"$RESULTS/$sv-get"; return; }
+  read -r code tt < <(curl -sS -o "$RESULTS/$sv-put-body.txt" -w '%{http_code} %{time_total}\n' --max-time 900 -X PUT \
+    -H "X-Auth-Token: $DATA_TOKEN" -H 'Content-Type: application/octet-stream' -H 'Expect:' -T "$SRC" "${URL[$sv]}/v2/images/$id/file")
+  if [[ $code == 204 ]]; then mibps $((SIZE_MB * 1048576)) "$tt" >>"$RESULTS/$sv-put"
+  else log "$sv: PUT returned $code: $(head -c 300 "$RESULTS/$sv-put-body.txt")"; echo nan >>"$RESULTS/$sv-put"; fi
+  hash=$(api "$DATA_TOKEN" "${URL[$sv]}/v2/images/$id" | jq -r '.os_hash_value // ""')
+  [[ $hash == "$SRC_SHA" ]] || log "$sv: os_hash_value after upload does not match the payload"
+  read -r code tt < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 900 \
+    -H "X-Auth-Token: $DATA_TOKEN" "${URL[$sv]}/v2/images/$id/file")
+  if [[ $code == 200 ]]; then mibps $((SIZE_MB * 1048576)) "$tt" >>"$RESULTS/$sv-get"
+  else log "$sv: GET file returned $code"; echo nan >>"$RESULTS/$sv-get"; fi
+  if ((r == 1)); then # bytes check once, untimed
+    hash=$(curl -sS --max-time 900 -H "X-Auth-Token: $DATA_TOKEN" "${URL[$sv]}/v2/images/$id/file" | sha512sum | cut -d' ' -f1)
+    if [[ $hash == "$SRC_SHA" ]]; then echo yes >"$RESULTS/$sv-bytes-ok"; else echo NO >"$RESULTS/$sv-bytes-ok"; log "$sv: downloaded bytes differ"; fi
+  fi
+  log "$sv put=$(tail -1 "$RESULTS/$sv-put") get=$(tail -1 "$RESULTS/$sv-get") MiB/s"
+  api "$DATA_TOKEN" -X DELETE "${URL[$sv]}/v2/images/$id" >/dev/null || log "$sv: delete of the data image failed"
+}
+
+if ((WARM > 0)); then
+  for sv in "${SERVERS[@]}"; do
+    wrk_run "$sv" warm "$RESULTS/list.lua" "/v2/images?limit=20" "$WARM"
+    wrk_run "$sv" warm "$RESULTS/big.lua" "/v2/images?limit=20" "$WARM"
+    wrk_run "$sv" warm "$RESULTS/list.lua" "/v2/images/${SHOW_ID[$sv]}" "$WARM"
+  done
+fi
+for ((r = 1; r <= RUNS; r++)); do
+  log "---- run $r/$RUNS"
+  if ((r % 2)); then order=(glance ours); else order=(ours glance); fi
+  for sv in "${order[@]}"; do wrk_run "$sv" list20 "$RESULTS/list.lua" "/v2/images?limit=20"; done
+  for sv in "${order[@]}"; do wrk_run "$sv" list20big "$RESULTS/big.lua" "/v2/images?limit=20"; done
+  for sv in "${order[@]}"; do wrk_run "$sv" show "$RESULTS/list.lua" "/v2/images/${SHOW_ID[$sv]}"; done
+  for sv in "${order[@]}"; do wrk_run "$sv" create "$RESULTS/create.lua" "/v2/images"; done
+  for sv in "${order[@]}"; do put_get "$sv" "$r"; done
+done
+touch "$RESULTS/stop-sampling"; sleep 0.5
+declare -A PEAK=() PEAKW=() END_RSS=() BREAKDOWN=()
+for sv in "${SERVERS[@]}"; do
+  kill "${SAMPLER[$sv]}" 2>/dev/null
+  read -r PEAK[$sv] PEAKW[$sv] <"$RESULTS/$sv-peak-rss" 2>/dev/null || { PEAK[$sv]=0; PEAKW[$sv]=0; }
+  END_RSS[$sv]=$(tree_rss "${ROOT[$sv]}" | cut -d' ' -f1)
+  BREAKDOWN[$sv]=$(tree_breakdown "${ROOT[$sv]}")
+done
+SAMPLER=()
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ------------------------------------------------------------------------------------ report
+median() { # median FILE COLUMN (nan-free values only)
+  [[ -f $1 ]] || { echo nan; return; }
+  awk -v c="$2" '$c != "nan" { print $c }' "$1" | sort -g | awk '{ a[NR] = $1 } END {
+    if (NR == 0) { print "nan"; exit } if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+allv() { [[ -f $1 ]] && awk -v c="$2" '{ printf "%s%s", (NR > 1 ? ", " : ""), $c }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || a == "nan" || b == "nan") print "n/a"; else print ((a + 0 >= b + 0) ? "yes" : "**no**") }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || a == "nan" || b == "nan") print "n/a"; else print ((a + 0 <= b + 0) ? "yes" : "**no**") }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else print ((a + 0 < b + 0) ? "yes" : "**no**") }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+NODE_V=$(npx --no-install node -v 2>/dev/null)
+WRANGLER_V=$(jq -r .version node_modules/wrangler/package.json 2>/dev/null)
+WORKERD_V=$(jq -r .version node_modules/workerd/package.json 2>/dev/null)
+GLANCE_V=$(dpkg-query -W -f='${Version}' glance-api 2>/dev/null)
+CPU=$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')
+MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+. /etc/os-release
+SMOKE=""
+if ((RUNS < 3 || DUR < 10 || SIZE_MB < 256 || BIG_N < 100000 || SMALL_N != 100)); then
+  SMOKE="> **Reduced settings** (smoke run): figures are not comparable with a full run."
+fi
+
+{
+  echo "# Benchmarks: this service vs the reference Glance"
+  echo
+  echo "Written by \`npm run bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'); replaced by each run."
+  [[ -n $SMOKE ]] && { echo; echo "$SMOKE"; }
+  echo
+  echo "## Machine and settings"
+  echo
+  echo "- Machine: $(nproc) vCPU ($CPU), $MEM RAM, $PRETTY_NAME, Linux $(uname -r)"
+  echo "- Load average (1/5/15 min) at start: $LOAD_START; at end: $LOAD_END"
+  echo "- Ours: \`npm start\` = wrangler dev $WRANGLER_V (workerd $WORKERD_V, Node $NODE_V), local D1/R2/Queues/DOs, development auth, port $OUR_PORT"
+  echo "- Glance: Debian glance-api $GLANCE_V via start-glance.sh (GLANCE_SECURE_RBAC=1, 2 workers, SQLite, file store), port $GLANCE_PORT"
+  echo "- Load: wrk -t$THREADS -c$CONNS, ${DUR} s per measurement, $RUNS runs (servers interleaved, order alternating), medians reported; ${WARM} s warm-up per GET endpoint"
+  echo "- Data: curl PUT then GET (to /dev/null) of $SIZE_MB MiB per run; list: $SMALL_N images (API-seeded) and $BIG_N images (SQL-seeded) in the caller's project"
+  echo
+  echo "## Requests (median of $RUNS)"
+  echo
+  echo "| endpoint | Glance req/s | ours req/s | ratio ours/Glance | Glance p50 ms | Glance p99 ms | ours p50 ms | ours p99 ms | ours p99 < Glance p50 | non-2xx G/ours |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|"
+  declare -A LABEL=([list20]="list limit=20 of $SMALL_N" [list20big]="list limit=20 of $BIG_N" [show]="show" [create]="create")
+  for m in list20 list20big show create; do
+    g="$RESULTS/glance-$m"; o="$RESULTS/ours-$m"
+    echo "| ${LABEL[$m]} | $(median "$g" 1) | $(median "$o" 1) | $(ratio "$(median "$o" 1)" "$(median "$g" 1)") | $(median "$g" 2) | $(median "$g" 3) | $(median "$o" 2) | $(median "$o" 3) | $(lt "$(median "$o" 3)" "$(median "$g" 2)") | $(median "$g" 4)/$(median "$o" 4) |"
+  done
+  echo
+  echo "## Image data, $SIZE_MB MiB (median of $RUNS)"
+  echo
+  echo "| transfer | Glance MiB/s | ours MiB/s | ratio ours/Glance | bytes verified G/ours |"
+  echo "|---|---:|---:|---:|:-:|"
+  echo "| upload (PUT /file) | $(median "$RESULTS/glance-put" 1) | $(median "$RESULTS/ours-put" 1) | $(ratio "$(median "$RESULTS/ours-put" 1)" "$(median "$RESULTS/glance-put" 1)") | $(cat "$RESULTS/glance-bytes-ok" 2>/dev/null || echo n/a)/$(cat "$RESULTS/ours-bytes-ok" 2>/dev/null || echo n/a) |"
+  echo "| download (GET /file) | $(median "$RESULTS/glance-get" 1) | $(median "$RESULTS/ours-get" 1) | $(ratio "$(median "$RESULTS/ours-get" 1)" "$(median "$RESULTS/glance-get" 1)") | |"
+  echo
+  echo "## Peak memory (RSS summed over each server's process tree, whole run)"
+  echo
+  echo "| server | peak MiB | at start MiB | at end MiB |"
+  echo "|---|---:|---:|---:|"
+  echo "| Glance (glance-api parent + workers) | $(mib "${PEAK[glance]}") | $(mib "${START_RSS[glance]}") | $(mib "${END_RSS[glance]}") |"
+  echo "| ours (npm + wrangler + workerd) | $(mib "${PEAK[ours]}") | $(mib "${START_RSS[ours]}") | $(mib "${END_RSS[ours]}") |"
+  echo "| ours, workerd alone | $(mib "${PEAKW[ours]}") | | |"
+  echo
+  echo "Ratio ours/Glance (tree): $(ratio "${PEAK[ours]}" "${PEAK[glance]}")"
+  echo
+  echo "At the end, by process: Glance: ${BREAKDOWN[glance]}; ours: ${BREAKDOWN[ours]}"
+  echo
+  echo "## Targets (issue 6)"
+  echo
+  echo "| target | figure | met |"
+  echo "|---|---|:-:|"
+  for m in list20 list20big show create; do
+    rr=$(ratio "$(median "$RESULTS/ours-$m" 1)" "$(median "$RESULTS/glance-$m" 1)")
+    echo "| ${LABEL[$m]}: ≥ 20× Glance req/s | ${rr}× | $(ge "$rr" 20) |"
+    echo "| ${LABEL[$m]}: ours p99 < Glance p50 | $(median "$RESULTS/ours-$m" 3) ms vs $(median "$RESULTS/glance-$m" 2) ms | $(lt "$(median "$RESULTS/ours-$m" 3)" "$(median "$RESULTS/glance-$m" 2)") |"
+  done
+  rr=$(ratio "$(median "$RESULTS/ours-put" 1)" "$(median "$RESULTS/glance-put" 1)")
+  echo "| upload ≥ 1× Glance | ${rr}× | $(ge "$rr" 1) |"
+  rr=$(ratio "$(median "$RESULTS/ours-get" 1)" "$(median "$RESULTS/glance-get" 1)")
+  echo "| download ≥ 1× Glance | ${rr}× | $(ge "$rr" 1) |"
+  rr=$(ratio "$(median "$RESULTS/ours-list20" 1)" "$(median "$RESULTS/ours-list20big" 1)")
+  pr=$(ratio "$(median "$RESULTS/ours-list20big" 2)" "$(median "$RESULTS/ours-list20" 2)")
+  echo "| ours: list over $BIG_N within 2× of list over $SMALL_N (req/s over $SMALL_N ÷ req/s over $BIG_N) | ${rr}× (p50 over $BIG_N ÷ p50 over $SMALL_N: ${pr}×) | $(le "$rr" 2) |"
+  grr=$(ratio "$(median "$RESULTS/glance-list20" 1)" "$(median "$RESULTS/glance-list20big" 1)")
+  echo "| (Glance, same ratio, for reference) | ${grr}× | |"
+  echo
+  echo "## All runs"
+  echo
+  echo "| measurement | Glance | ours |"
+  echo "|---|---|---|"
+  for m in list20 list20big show create; do
+    echo "| ${LABEL[$m]} req/s | $(allv "$RESULTS/glance-$m" 1) | $(allv "$RESULTS/ours-$m" 1) |"
+    echo "| ${LABEL[$m]} p50/p99 ms | $(paste -d/ <(awk '{print $2}' "$RESULTS/glance-$m" 2>/dev/null) <(awk '{print $3}' "$RESULTS/glance-$m" 2>/dev/null) | paste -sd' ') | $(paste -d/ <(awk '{print $2}' "$RESULTS/ours-$m" 2>/dev/null) <(awk '{print $3}' "$RESULTS/ours-$m" 2>/dev/null) | paste -sd' ') |"
+  done
+  echo "| upload MiB/s | $(allv "$RESULTS/glance-put" 1) | $(allv "$RESULTS/ours-put" 1) |"
+  echo "| download MiB/s | $(allv "$RESULTS/glance-get" 1) | $(allv "$RESULTS/ours-get" 1) |"
+} >"$RESULTS/BENCHMARKS.md"
+cp "$RESULTS/BENCHMARKS.md" "$OUT"
+cat "$RESULTS/BENCHMARKS.md"
+log "written $OUT (raw data in $RESULTS)"

@@ -63,55 +63,67 @@ function typeOk(v: unknown, t: string): boolean {
 const codePoints = (s: string) => [...s].length;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+export interface Violation {
+  message: string;
+  /** Where in the instance: keys and array indexes from the root. */
+  path: (string | number)[];
+}
+
 /** The first violation of `rule` by `v` (jsonschema wording), or null. */
-export function firstError(v: unknown, rule: Rule, root: Rule = rule): string | null {
+export function firstError(v: unknown, rule: Rule): string | null {
+  return firstViolation(v, rule)?.message ?? null;
+}
+
+/** The first violation with its location in `v`, or null. */
+export function firstViolation(v: unknown, rule: Rule, root: Rule = rule, path: (string | number)[] = []): Violation | null {
+  const at = (message: string): Violation => ({ message, path });
   if (rule.$ref) {
     const name = rule.$ref.replace(/^#\/definitions\//, "");
     const target = root.definitions?.[name];
     if (target) {
-      const e = firstError(v, target, root);
+      const e = firstViolation(v, target, root, path);
       if (e) return e;
     }
   }
   for (const sub of rule.allOf ?? []) {
-    const e = firstError(v, sub, root);
+    const e = firstViolation(v, sub, root, path);
     if (e) return e;
   }
   if (rule.type !== undefined) {
     const types = Array.isArray(rule.type) ? rule.type : [rule.type];
-    if (!types.some((t) => typeOk(v, t))) return `${pyRepr(v)} is not of type ${types.map((t) => `'${t}'`).join(", ")}`;
+    if (!types.some((t) => typeOk(v, t))) return at(`${pyRepr(v)} is not of type ${types.map((t) => `'${t}'`).join(", ")}`);
   }
-  if (rule.enum && !rule.enum.some((x) => x === v)) return `${pyRepr(v)} is not one of ${pyRepr(rule.enum)}`;
+  if (rule.enum && !rule.enum.some((x) => x === v)) return at(`${pyRepr(v)} is not one of ${pyRepr(rule.enum)}`);
   if (typeof v === "string") {
-    if (rule.maxLength !== undefined && codePoints(v) > rule.maxLength) return `${pyRepr(v)} is too long`;
-    if (rule.minLength !== undefined && codePoints(v) < rule.minLength) return `${pyRepr(v)} is too short`;
+    if (rule.maxLength !== undefined && codePoints(v) > rule.maxLength) return at(`${pyRepr(v)} is too long`);
+    if (rule.minLength !== undefined && codePoints(v) < rule.minLength) return at(`${pyRepr(v)} is too short`);
   }
   if (typeof v === "number") {
-    if (rule.minimum !== undefined && v < rule.minimum) return `${pyRepr(v)} is less than the minimum of ${rule.minimum}`;
-    if (rule.maximum !== undefined && v > rule.maximum) return `${pyRepr(v)} is greater than the maximum of ${rule.maximum}`;
+    if (rule.minimum !== undefined && v < rule.minimum) return at(`${pyRepr(v)} is less than the minimum of ${rule.minimum}`);
+    if (rule.maximum !== undefined && v > rule.maximum) return at(`${pyRepr(v)} is greater than the maximum of ${rule.maximum}`);
   }
   if (Array.isArray(v)) {
-    if (rule.minItems !== undefined && v.length < rule.minItems) return `${pyRepr(v)} is too short`;
-    if (rule.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) return `${pyRepr(v)} has non-unique elements`;
+    if (rule.minItems !== undefined && v.length < rule.minItems) return at(`${pyRepr(v)} is too short`);
+    if (rule.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) return at(`${pyRepr(v)} has non-unique elements`);
     if (rule.items) {
-      for (const item of v) {
-        const e = firstError(item, rule.items, root);
+      for (const [i, item] of v.entries()) {
+        const e = firstViolation(item, rule.items, root, [...path, i]);
         if (e) return e;
       }
     }
   }
   if (isObject(v)) {
-    for (const name of rule.required ?? []) if (!(name in v)) return `${pyRepr(name)} is a required property`;
+    for (const name of rule.required ?? []) if (!(name in v)) return at(`${pyRepr(name)} is a required property`);
     const known = rule.properties ?? {};
     if (rule.additionalProperties === false) {
       const extra = Object.keys(v).filter((k) => !(k in known));
-      if (extra.length === 1) return `Additional properties are not allowed (${pyRepr(extra[0])} was unexpected)`;
-      if (extra.length > 1) return `Additional properties are not allowed (${extra.map(pyRepr).join(", ")} were unexpected)`;
+      if (extra.length === 1) return at(`Additional properties are not allowed (${pyRepr(extra[0])} was unexpected)`);
+      if (extra.length > 1) return at(`Additional properties are not allowed (${extra.map(pyRepr).join(", ")} were unexpected)`);
     }
     for (const [k, x] of Object.entries(v)) {
       const sub = k in known ? known[k] : typeof rule.additionalProperties === "object" ? rule.additionalProperties : undefined;
       if (!sub) continue;
-      const e = firstError(x, sub, root);
+      const e = firstViolation(x, sub, root, [...path, k]);
       if (e) return e;
     }
   }

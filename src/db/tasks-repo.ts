@@ -58,8 +58,10 @@ const MARKER_VALUE: Record<TaskSortKey, (t: Task) => string | number | null> = {
 };
 const FILTER_COLUMN = { id: tasks.id, type: tasks.type, status: tasks.status, owner: tasks.owner, image_id: tasks.imageId, request_id: tasks.requestId, user_id: tasks.userId };
 
-// Nullable sort keys order as '' (glance _paginate_query's marker default), so the order is total.
-const sortExpr = (k: TaskSortKey): SQL => sql`coalesce(${SORT_COLUMN[k]}, '')`;
+// Nullable sort keys order as '' (glance _paginate_query's marker default), so the order is total;
+// the others stay bare columns so the (deleted, created_at, id) indexes serve the default order.
+const NULLABLE = new Set<TaskSortKey>(["owner", "expires_at", "deleted_at", "image_id", "request_id", "user_id"]);
+const sortExpr = (k: TaskSortKey): SQL => (NULLABLE.has(k) ? sql`coalesce(${SORT_COLUMN[k]}, '')` : sql`${SORT_COLUMN[k]}`);
 const live = (now: string) => and(eq(tasks.deleted, false), or(isNull(tasks.expiresAt), gt(tasks.expiresAt, now)));
 
 /** tasks over D1: inserts, keyset-paged lists, and conditional (compare-and-swap) updates. */
@@ -125,7 +127,9 @@ export class D1TaskRepository implements TaskRepository {
     const rows = await this.db
       .select()
       .from(tasks)
-      .where(and(eq(tasks.imageId, imageId), live(now)))
+      // `+deleted` keeps SQLite on ix_tasks_image (an image has few tasks) rather than walking
+      // every live task in created_at order.
+      .where(and(eq(tasks.imageId, imageId), sql`+${tasks.deleted} = 0`, or(isNull(tasks.expiresAt), gt(tasks.expiresAt, now))))
       .orderBy(asc(tasks.createdAt), asc(tasks.id));
     return rows.map(toTask);
   }

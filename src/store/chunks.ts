@@ -68,11 +68,12 @@ export class Hasher {
 }
 
 /**
- * Passes `source` through in READ_SIZE chunks (BYOB reads: little JS per byte, unlike a
- * TransformStream over small chunks) and reports how many bytes the consumer took: `delivered`
- * settles, never rejecting, when the stream ends, fails or is cancelled.
+ * Passes `source` (of `length` bytes) into a FixedLengthStream, so the response keeps its
+ * Content-Length, in READ_SIZE chunks (BYOB reads: little JS per byte, unlike a TransformStream
+ * over small chunks), and reports how many bytes the consumer took: `delivered` settles, never
+ * rejecting, when the copy ends, fails or the consumer goes away.
  */
-export function countedStream(source: ReadableStream<Uint8Array>): { body: ReadableStream<Uint8Array>; delivered: Promise<number> } {
+export function countedStream(source: ReadableStream<Uint8Array>, length: number): { body: ReadableStream<Uint8Array>; delivered: Promise<number> } {
   let byob: ReadableStreamBYOBReader | null = null;
   try {
     byob = source.getReader({ mode: "byob" });
@@ -80,33 +81,26 @@ export function countedStream(source: ReadableStream<Uint8Array>): { body: Reada
     byob = null;
   }
   const reader = byob ?? source.getReader();
-  let n = 0;
-  let settle!: (n: number) => void;
-  const delivered = new Promise<number>((resolve) => (settle = resolve));
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(c) {
-        try {
-          const { value, done } = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-          if (value && value.byteLength > 0) {
-            n += value.byteLength;
-            c.enqueue(value);
-          }
-          if (done) {
-            c.close();
-            settle(n);
-          }
-        } catch (e) {
-          c.error(e);
-          settle(n);
+  const fixed = new FixedLengthStream(length);
+  const writer = fixed.writable.getWriter();
+  const delivered = (async () => {
+    let n = 0;
+    try {
+      for (;;) {
+        const { value, done } = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+        if (value && value.byteLength > 0) {
+          // The identity stream holds no data: a write completes when the consumer has taken it.
+          await writer.write(value);
+          n += value.byteLength;
         }
-      },
-      cancel(reason) {
-        settle(n);
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { body, delivered };
+        if (done) break;
+      }
+      await writer.close();
+    } catch (e) {
+      writer.abort(e).catch(() => {});
+      reader.cancel(e).catch(() => {});
+    }
+    return n;
+  })();
+  return { body: fixed.readable, delivered };
 }

@@ -23,13 +23,15 @@ export class EdgeCache {
     const headers: Record<string, string> = range ? { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : {};
     const hit = await this.cache.match(new Request(url, { headers })).catch(() => undefined);
     if (hit?.body && hit.status === (range ? 206 : 200)) {
-      return { ...countedStream(hit.body), length: Number(hit.headers.get("Content-Length") ?? (range ? range.length : 0)) };
+      const length = Number(hit.headers.get("Content-Length") ?? (range ? range.length : 0));
+      return { ...countedStream(hit.body, length), length };
     }
     await hit?.body?.cancel().catch(() => {});
     const obj = await get(range);
     if (!obj) return null;
     if (obj.size <= CACHE_MAX) this.waitUntil(this.fill(url, get));
-    return { ...countedStream(obj.body), length: range ? range.length : obj.size };
+    const length = range ? range.length : obj.size;
+    return { ...countedStream(obj.body, length), length };
   }
 
   /** A separate full read (no tee: the client's stream never waits for the cache write). */

@@ -147,7 +147,8 @@ export class R2ObjectStore implements ObjectStore {
     if (cacheKey && this.cache) return this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined));
     const obj = await this.bucket.get(key, range ? { range } : undefined);
     if (!obj) return null;
-    return { ...countedStream(obj.body), length: range ? range.length : obj.size };
+    const length = range ? range.length : obj.size;
+    return { ...countedStream(obj.body, length), length };
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -164,6 +164,15 @@ describe("GET /v2/tasks/{id} and DELETE", () => {
     expect((await as(`${project}:member`, `/v2/tasks?marker=${theirs}`)).status).toBe(403);
     expect((await as(`${project}:reader`, "/v2/tasks")).status).toBe(403);
   });
+
+  it("an anonymous (read-only) caller never creates tasks and lists none, even with the API opened", async () => {
+    const vars = { AUTH_MODE: "strict", GLANCE_CONFIG: JSON.stringify({ allow_anonymous_access: true }), POLICY: JSON.stringify({ tasks_api_access: "" }) };
+    const post = await fetchWith(vars, new Request("http://localhost/v2/tasks", { method: "POST", body: JSON.stringify({ type: "import", input: IMPORT_INPUT }), headers: { Accept: "application/json" } }));
+    expect(post.status).toBe(403);
+    expect(await errorText(post)).toContain("Read-only access");
+    const list = await fetchWith(vars, new Request("http://localhost/v2/tasks"));
+    expect(await list.json()).toEqual({ tasks: [], first: "/v2/tasks", schema: "/v2/schemas/tasks" });
+  });
 });
 
 describe("GET /v2/tasks", () => {

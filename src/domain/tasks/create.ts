@@ -1,5 +1,6 @@
 import type { RequestContext } from "../context";
 import { badRequest } from "../errors";
+import { assertMutable } from "../policy/image-policy";
 import { TASK_STATUSES, TASK_TYPES } from "../schemas/task";
 import type { Services } from "../services";
 import { assertTasksAccess } from "./access";
@@ -17,6 +18,7 @@ import type { Task, TaskType } from "./task";
  */
 export async function createTask(services: Services, ctx: RequestContext, readBody: () => Promise<unknown>): Promise<Task> {
   assertTasksAccess(services, ctx);
+  assertMutable(ctx);
   const body = await readBody();
   if (body === undefined) throw badRequest("Body expected in request.");
   const { type, input } = validateTaskBody(body);

@@ -225,6 +225,16 @@ describe("metadef namespaces: update", () => {
     expect(shown.tags).toEqual([{ name: "keep" }]);
   });
 
+  it("accepts back what GET returned (embedded parts with their timestamps), as glanceclient sends it", async () => {
+    const name = uniq();
+    await create({ namespace: name, ...FULL });
+    const { created_at, updated_at, self, schema, ...shown } = await json(await md("GET", `/namespaces/${name}`));
+    const r = await md("PUT", `/namespaces/${name}`, { body: { ...shown, display_name: "again" } });
+    expect(r.status).toBe(200);
+    expect((await json(r)).display_name).toBe("again");
+    expect((await md("PUT", `/namespaces/${name}`, { body: { ...shown, created_at } })).status).toBe(403);
+  });
+
   it("409 on a rename clash, 404 for unknown or invisible, 403 for visible non-admins", async () => {
     const a = uniq();
     const b = uniq();

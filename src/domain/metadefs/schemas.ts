@@ -56,7 +56,10 @@ function definitions(stringArrayMinItems?: number): Record<string, Rule> {
 }
 
 const ro = { type: "string" };
-const named = (props: Record<string, Rule>): Rule => ({ type: "object", required: ["name"], properties: props, additionalProperties: false });
+// Embedded entries may carry what a GET showed (clients PUT back what they read: glanceclient's
+// md-namespace-update does); Glance's own document leaves them unchecked.
+const stamps = { created_at: ro, updated_at: ro };
+const named = (props: Record<string, Rule>): Rule => ({ type: "object", required: ["name"], properties: { ...props, ...stamps }, additionalProperties: false });
 
 export const NAMESPACE_RULE: Rule = {
   type: "object",
@@ -86,6 +89,8 @@ export const NAMESPACE_RULE: Rule = {
         description: { type: "string" },
         required: { $ref: "#/definitions/stringArray" },
         properties: { $ref: "#/definitions/property" },
+        self: ro,
+        schema: ro,
       }),
     },
     tags: { type: "array", items: named({ name: { type: "string", maxLength: 80 } }) },
@@ -131,7 +136,9 @@ export const TAGS_RULE: Rule = {
   type: "object",
   required: ["tags"],
   additionalProperties: false,
-  properties: { tags: { type: "array", items: named({ name: { type: "string", maxLength: 80 } }) } },
+  properties: {
+    tags: { type: "array", items: { type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 80 } }, additionalProperties: false } },
+  },
 };
 
 export const ASSOCIATION_RULE: Rule = {

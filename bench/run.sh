@@ -69,7 +69,8 @@ for t in wrk curl jq; do
   command -v "$t" >/dev/null || { log "installing $t"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$t" >/dev/null || die "cannot install $t"; }
 done
 for p in "$OUR_PORT" "$GLANCE_PORT"; do
-  ss -ltnH "sport = :$p" | grep -q . && die "port $p is in use (set OUR_PORT / GLANCE_PORT)"
+  if command -v ss >/dev/null; then busy=$(ss -ltnH "sport = :$p"); else busy=$(curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" && echo y); fi
+  [[ -z $busy ]] || die "port $p is in use (set OUR_PORT / GLANCE_PORT)"
 done
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 SRC=$WORKDIR/src-${SIZE_MB}M.bin
@@ -203,6 +204,8 @@ wrk_run() { # wrk_run SERVER NAME LUA PATH [DURATION]
   p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms); p99=${p99:-nan}
   non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$out"); non2xx=${non2xx:-0}
   serr=$(grep -o 'Socket errors:.*' <<<"$out" || true)
+  # no completed request (server stalled longer than the run): not a figure, keep it out of medians
+  if [[ $rps == nan ]] || awk -v r="$rps" 'BEGIN { exit !(r + 0 == 0) }'; then rps=nan; p50=nan; p99=nan; serr="NO REQUEST COMPLETED $serr"; fi
   echo "$rps $p50 $p99 $non2xx" >>"$RESULTS/$sv-$name"
   log "$sv $name: $rps req/s p50=${p50}ms p99=${p99}ms non2xx=$non2xx $serr"
 }

@@ -32,7 +32,8 @@ if ((${#MISSING[@]})); then
 fi
 
 # ---- the service, in its own process group so that wrangler and workerd stop together
-if ss -ltnH "sport = :$PORT" | grep -q .; then log "port $PORT is already in use"; exit 1; fi
+port_busy() { if command -v ss >/dev/null; then ss -ltnH "sport = :$1" | grep -q .; else curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; fi; }
+if port_busy "$PORT"; then log "port $PORT is already in use"; exit 1; fi
 STATE=$(mktemp -d "/tmp/ci-clients-state.XXXXXX")
 SVC_LOG=$STATE/service.log
 SVC_PID=""

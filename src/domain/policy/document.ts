@@ -7,7 +7,7 @@ import { PolicyParseError, parseRule, ruleReferences } from "./engine";
 export function parsePolicyDocument(raw: string): Record<string, string> {
   const text = raw.trim();
   if (text === "") return {};
-  const doc = text.startsWith("{") ? parseJson(text) : parseFlatYaml(text);
+  const doc = text.startsWith("{") || text.startsWith("[") ? parseJson(text) : parseFlatYaml(text);
   for (const [name, rule] of Object.entries(doc)) {
     if (typeof rule !== "string") throw new PolicyParseError(`rule "${name}" must be a string, got ${JSON.stringify(rule)}`);
   }
@@ -78,7 +78,12 @@ function parseFlatYaml(text: string): Record<string, unknown> {
     if (!m) throw new PolicyParseError(`line ${n}: expected "rule name": "check string"`);
     const key = unquote(m[1].trim(), n);
     const rawValue = stripComment((m[2] ?? "").trim());
-    if (rawValue === "") throw new PolicyParseError(`line ${n}: rule "${key}" has no value (use "" to allow everyone)`);
+    if (rawValue === "") {
+      if (/^\s+\S/.test(lines[i + 1] ?? "")) {
+        throw new PolicyParseError(`line ${n + 1}: nested or continued YAML is not supported; write one "rule": "check" per line`);
+      }
+      throw new PolicyParseError(`line ${n}: rule "${key}" has no value (use "" to allow everyone)`);
+    }
     if (/^["']/.test(rawValue) && !/^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')$/.test(rawValue)) {
       throw new PolicyParseError(`line ${n}: malformed quoted value for rule "${key}"`);
     }

@@ -4,6 +4,7 @@ import { authenticate } from "./api/middleware/auth";
 import { buildServices } from "./api/services";
 import { imageMembersRoutes } from "./api/v2/image-members";
 import { imageDataRoutes } from "./api/v2/image-data";
+import { uploadSessionRoutes } from "./api/v2/upload-sessions";
 import { imagesRoutes } from "./api/v2/images";
 import { metadefsRoutes } from "./api/v2/metadefs";
 import { schemasRoutes } from "./api/v2/schemas";
@@ -50,6 +51,7 @@ v2.use("*", async (c, next) => {
 v2.use("*", authenticate);
 v2.route("/images", imagesRoutes);
 v2.route("/images", imageDataRoutes);
+v2.route("/images", uploadSessionRoutes);
 v2.route("/images", imageMembersRoutes);
 v2.route("/metadefs", metadefsRoutes);
 v2.route("/schemas", schemasRoutes);

@@ -7,6 +7,7 @@ import { D1MemberRepository } from "../db/members-repo";
 import { D1TaskRepository } from "../db/tasks-repo";
 import { D1QuotaUsageRepository } from "../db/usage-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
+import { DurableObjectSessions } from "../durable-objects/session-coordinator";
 import { parsePolicyDocument, validateRules } from "../domain/policy/document";
 import { PolicyEngine } from "../domain/policy/engine";
 import { type PropertyProtections, referencedPolicies } from "../domain/property-protections";
@@ -61,6 +62,7 @@ export function buildServices(c: Context<AppEnv>): Services {
     quotaUsage: new D1QuotaUsageRepository(db),
     notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
     coordinator: new DurableObjectCoordinator(env.IMAGE_DO),
+    uploadSessions: new DurableObjectSessions(env.IMAGE_DO),
     stores: storesFor(settings, env, (p) => c.executionCtx.waitUntil(p)),
     now: () => new Date(),
     newId: () => crypto.randomUUID(),

@@ -47,10 +47,10 @@ export function imagePayload(image: Image) {
 }
 
 /** Publish after the write succeeded; best-effort like oslo.messaging. */
-export function notify(services: Services, eventType: string, payload: unknown, priority: "INFO" | "ERROR" | "WARN" = "INFO"): void {
+export function notify(services: Pick<Services, "settings" | "notifier">, eventType: string, payload: unknown, priority: "INFO" | "ERROR" | "WARN" = "INFO"): void {
   if (!isNotificationEnabled(eventType, services.settings.disabledNotifications)) return;
   services.notifier.publish(eventType, payload, priority);
 }
 
-export const notifyImage = (services: Services, eventType: ImageEvent, image: Image) =>
+export const notifyImage = (services: Pick<Services, "settings" | "notifier">, eventType: ImageEvent, image: Image) =>
   notify(services, eventType, imagePayload(image));

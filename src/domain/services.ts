@@ -2,6 +2,7 @@ import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { MetadefRepository } from "./ports";
 import type { QuotaUsageRepository, TaskRepository } from "./ports";
+import type { UploadSessionCoordinator } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */
@@ -16,6 +17,8 @@ export interface Services {
   quotaUsage: QuotaUsageRepository;
   notifier: Notifier;
   coordinator: ImageCoordinator;
+  /** Resumable multi-part upload sessions (the image's coordinator keeps them). */
+  uploadSessions: UploadSessionCoordinator;
   /** Image data stores by id (settings.stores). */
   stores: ObjectStores;
   now(): Date;

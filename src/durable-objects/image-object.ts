@@ -6,9 +6,10 @@ import { DomainError } from "../domain/errors";
 import type { Image, ImageStatus } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";
-import type { BeginUpload, FinishUpload, ImageLocation, UploadedData } from "../domain/ports";
+import type { BeginUpload, FinishUpload, ImageLocation, NewUploadSession, UploadSessionPart, UploadedData, WrittenData } from "../domain/ports";
 import type { ScrubMessage } from "../queues/messages";
 import { R2ObjectStores, objectKey } from "../store";
+import { UploadSessions } from "./upload-sessions";
 
 /** An upload attempt holds the image (saving) for this long past its last sign of life. */
 export const LEASE_TTL_MS = 120_000;
@@ -44,6 +45,19 @@ export class ImageObject extends DurableObject<Env> {
 
   private stores(): R2ObjectStores {
     return new R2ObjectStores(settingsFor(this.env), this.env);
+  }
+
+  /** Resumable multi-part upload sessions (src/durable-objects/upload-sessions.ts). */
+  private get sessions(): UploadSessions {
+    return new UploadSessions({
+      storage: this.ctx.storage,
+      env: this.env,
+      repo: () => this.repo(),
+      stores: () => this.stores(),
+      hasLease: () => this.lease !== undefined,
+      addOrphans: (o) => this.addOrphans(o),
+      reap: () => this.reap(),
+    });
   }
 
   private get lease(): Lease | undefined {
@@ -93,6 +107,7 @@ export class ImageObject extends DurableObject<Env> {
     } else {
       await this.enqueueScrub(id, SCRUB_DELAY_SECONDS);
     }
+    await this.sessions.onImageDeleted();
     await this.reap();
     return { ...image, status, deleted: true, deletedAt: at, updatedAt: at };
   }
@@ -226,6 +241,41 @@ export class ImageObject extends DurableObject<Env> {
     const next = this.lease;
     if (next) await this.ctx.storage.setAlarm(next.renewedAt + LEASE_TTL_MS);
     else if (this.orphans.length > 0) await this.ctx.storage.setAlarm(Date.now() + REAP_RETRY_MS);
+    await this.sessions.onAlarm();
+  }
+
+  // ---- upload sessions: thin delegations (logic in upload-sessions.ts) ----
+
+  beginSession(id: string, req: NewUploadSession) {
+    return this.sessions.begin(id, req);
+  }
+
+  getSession(_id: string, sessionId: string) {
+    return this.sessions.get(sessionId);
+  }
+
+  currentSession(_id: string) {
+    return this.sessions.current();
+  }
+
+  sessionPartTarget(id: string, sessionId: string, partNumber: number) {
+    return this.sessions.partTarget(id, sessionId, partNumber);
+  }
+
+  recordSessionPart(id: string, sessionId: string, part: UploadSessionPart) {
+    return this.sessions.recordPart(id, sessionId, part);
+  }
+
+  completeSession(id: string, sessionId: string, sha512: string | null) {
+    return this.sessions.complete(id, sessionId, sha512);
+  }
+
+  abortSession(id: string, sessionId: string) {
+    return this.sessions.abort(id, sessionId);
+  }
+
+  settleSession(id: string, sessionId: string, data: WrittenData | null) {
+    return this.sessions.settle(id, sessionId, data);
   }
 
   // ---- objects to remove, retried until they are gone ----

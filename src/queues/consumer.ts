@@ -2,6 +2,7 @@ import { settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { notificationSink } from "../db/schema";
 import { QueueMessage } from "./messages";
+import { handleVerifyUpload } from "./verify-upload";
 
 /** Queue consumer: parse, dispatch on `type`, ack or retry (the DLQ takes what keeps failing). */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -28,6 +29,9 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
           break;
         case "scrub_image":
           await env.IMAGE_DO.getByName(body.image_id).scrub(body.image_id);
+          break;
+        case "verify_upload":
+          await handleVerifyUpload(env, body);
           break;
       }
       message.ack();

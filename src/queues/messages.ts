@@ -20,5 +20,13 @@ export const ScrubMessage = z.object({
 });
 export type ScrubMessage = z.infer<typeof ScrubMessage>;
 
-export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage]);
+/** Hash the object an upload session assembled, then let the image's Durable Object settle it. */
+export const VerifyUploadMessage = z.object({
+  type: z.literal("verify_upload"),
+  image_id: z.string(),
+  session_id: z.string(),
+});
+export type VerifyUploadMessage = z.infer<typeof VerifyUploadMessage>;
+
+export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

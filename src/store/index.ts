@@ -1,6 +1,7 @@
 import type { ObjectStore, ObjectStores } from "../domain/ports";
 import type { Settings } from "../domain/settings";
 import { EdgeCache } from "./edge-cache";
+import { S3Presigner, s3ConfigFor } from "./presign";
 import { R2ObjectStore } from "./r2-store";
 
 /** Store ids → R2 buckets, as configured in settings.stores (one binding per store). */
@@ -10,9 +11,11 @@ export class R2ObjectStores implements ObjectStores {
 
   constructor(settings: Settings, env: object, cache: EdgeCache | null = null) {
     this.defaultId = settings.defaultStore;
+    const s3 = s3ConfigFor(env);
     for (const s of settings.stores) {
       const bucket = (env as Record<string, unknown>)[s.binding] as R2Bucket | undefined;
-      if (bucket) this.byId.set(s.id, new R2ObjectStore(s.id, bucket, cache));
+      const presigner = s3?.buckets[s.id] ? new S3Presigner(s3, s3.buckets[s.id]) : null;
+      if (bucket) this.byId.set(s.id, new R2ObjectStore(s.id, bucket, cache, presigner));
     }
   }
 

@@ -2,6 +2,8 @@ import { DomainError, badRequest, serviceUnavailable } from "../domain/errors";
 import type { ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
 import { Hasher, countedStream, readChunks } from "./chunks";
 import type { EdgeCache } from "./edge-cache";
+import { R2MultipartUploads, hashObject } from "./multipart";
+import type { S3Presigner } from "./presign";
 
 /** Parts of a multipart upload (R2: >= 5 MiB, equal except the last). At most two in memory. */
 export const PART_SIZE = 16 << 20;
@@ -28,11 +30,20 @@ async function* guarded(body: ReadableStream<Uint8Array>, signal?: AbortSignal):
 
 /** ObjectStore over one R2 bucket. */
 export class R2ObjectStore implements ObjectStore {
+  readonly multipart: R2MultipartUploads;
+
   constructor(
     readonly id: string,
     private readonly bucket: R2Bucket,
     private readonly cache: EdgeCache | null = null,
-  ) {}
+    presigner: S3Presigner | null = null,
+  ) {
+    this.multipart = new R2MultipartUploads(bucket, presigner);
+  }
+
+  digest(key: string): Promise<WrittenData | null> {
+    return hashObject(this.bucket, key);
+  }
 
   async write(key: string, body: ReadableStream<Uint8Array>, o: WriteOptions): Promise<WrittenData> {
     const hasher = new Hasher();

@@ -114,7 +114,7 @@ const goneDuringUpload = (id: string) =>
   gone(`Image ${id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);
 
 /** The most bytes this upload may carry: image_size_cap and what user_storage_quota leaves (413 either way). */
-async function dataLimit(services: Services, image: Image, declared: number | null): Promise<{ bytes: number; error: () => Error }> {
+export async function dataLimit(services: Services, image: Image, declared: number | null): Promise<{ bytes: number; error: () => Error }> {
   const cap = services.settings.imageSizeCap;
   const tooLarge = () => new QuotaExceeded("The incoming image is too large: The provided image is too large.", cap);
   if (declared !== null && declared > cap) throw tooLarge();
@@ -132,7 +132,7 @@ async function remainingStorage(services: Services, image: Image): Promise<numbe
   return quota - (await services.images.storageUsage(image.owner, image.id));
 }
 
-async function assertStorageQuota(services: Services, image: Image, size: number): Promise<void> {
+export async function assertStorageQuota(services: Services, image: Image, size: number): Promise<void> {
   const remaining = await remainingStorage(services, image);
   if (remaining !== null && size > remaining) throw storageQuotaError(size, remaining);
 }
@@ -144,7 +144,7 @@ const storageQuotaError = (size: number | null, remaining: number) =>
   );
 
 /** glance/notifier.py _format_import_properties. */
-function importProperties(image: Image) {
+export function importProperties(image: Image) {
   const list = (name: string) => (image.properties[name] ? image.properties[name].split(",") : []);
   return { os_glance_importing_to_stores: list("os_glance_importing_to_stores"), os_glance_failed_import: list("os_glance_failed_import") };
 }

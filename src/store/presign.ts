@@ -40,7 +40,7 @@ function parseS3Config(raw: string): S3Config {
     return v;
   };
   const buckets = o.buckets;
-  if (typeof buckets !== "object" || buckets === null || Object.values(buckets).some((b) => typeof b !== "string" || !b)) {
+  if (typeof buckets !== "object" || buckets === null || Array.isArray(buckets) || Object.values(buckets).some((b) => typeof b !== "string" || !b)) {
     throw new ConfigError('invalid R2_S3_CREDENTIALS: buckets must map store ids to bucket names, e.g. {"store1": "glance-store1"}');
   }
   let endpoint: string;

@@ -76,6 +76,6 @@ export function parsePartNumber(raw: string): number {
 /** PUT .../parts/{n} as JSON (a part sent straight to R2 with a presigned URL): `{"etag"}`. */
 export function parseDirectPart(body: unknown): { etag: string } {
   const o = object(body);
-  if (typeof o.etag !== "string" || !/^"?[\w-]{1,128}"?$/.test(o.etag)) throw badRequest('Expected {"etag": "<the ETag R2 answered for the part>"}.');
+  if (typeof o.etag !== "string" || !/^[\x21-\x7e]{1,256}$/.test(o.etag)) throw badRequest('Expected {"etag": "<the ETag R2 answered for the part>"}.');
   return { etag: o.etag.replace(/^"|"$/g, "") };
 }

@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 // Tests run inside workerd with real local D1, R2, Queues and Durable Objects.
@@ -15,6 +16,12 @@ export default defineConfig(async () => {
             AUTH_MODE: "development",
             GLANCE_CONFIG: JSON.stringify({ notification_sink: true }),
           },
+          // Every outbound fetch() goes through this Worker: it serves *.example.com (web-download
+          // and glance-download sources) and passes the rest on (test/setup/import-origin.mjs).
+          outboundService: "import-origin",
+          workers: [
+            { name: "import-origin", modules: true, compatibilityDate: "2026-01-01", script: readFileSync("test/setup/import-origin.mjs", "utf8") },
+          ],
         },
       }),
     ],

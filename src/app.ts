@@ -4,10 +4,12 @@ import { authenticate } from "./api/middleware/auth";
 import { buildServices } from "./api/services";
 import { imageMembersRoutes } from "./api/v2/image-members";
 import { imageDataRoutes } from "./api/v2/image-data";
+import { imageImportRoutes } from "./api/v2/image-import";
 import { uploadSessionRoutes } from "./api/v2/upload-sessions";
 import { imagesRoutes } from "./api/v2/images";
 import { metadefsRoutes } from "./api/v2/metadefs";
 import { schemasRoutes } from "./api/v2/schemas";
+import { storesRoutes } from "./api/v2/stores";
 import { discoveryRoutes } from "./api/v2/discovery";
 import { imageTasksRoutes, tasksRoutes } from "./api/v2/tasks";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./api/versions";
@@ -51,6 +53,7 @@ v2.use("*", async (c, next) => {
 v2.use("*", authenticate);
 v2.route("/images", imagesRoutes);
 v2.route("/images", imageDataRoutes);
+v2.route("/images", imageImportRoutes);
 v2.route("/images", uploadSessionRoutes);
 v2.route("/images", imageMembersRoutes);
 v2.route("/metadefs", metadefsRoutes);
@@ -58,6 +61,7 @@ v2.route("/schemas", schemasRoutes);
 v2.route("/images", imageTasksRoutes);
 v2.route("/tasks", tasksRoutes);
 v2.route("/info", discoveryRoutes);
+v2.route("/stores", storesRoutes);
 app.route("/v2", v2);
 
 // Routes known for some method answer 405 with Allow; other /v2 paths 404; anything else is the

@@ -22,6 +22,18 @@ const projectLimits = z
   .partial()
   .strict();
 const unifiedLimits = projectLimits.extend({ projects: z.record(z.string().min(1), projectLimits).default({}) }).strict();
+// glance [import_filtering_opts] (web-download and glance-download sources).
+const port = z.number().int().min(1).max(65535);
+const importFilter = z
+  .object({
+    allowed_schemes: z.array(z.string().min(1)).default(["http", "https"]),
+    disallowed_schemes: z.array(z.string().min(1)).default([]),
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+    disallowed_hosts: z.array(z.string().min(1)).default([]),
+    allowed_ports: z.array(port).default([80, 443]),
+    disallowed_ports: z.array(port).default([]),
+  })
+  .strict();
 const ConfigSchema = z
   .object({
     allow_anonymous_access: z.boolean().default(false),
@@ -59,6 +71,12 @@ const ConfigSchema = z
       "web-download",
       "copy-image",
     ]),
+    import_filtering_opts: importFilter.prefault({}),
+    // glance-download: region → Glance endpoint, and the property prefixes copied from the remote image
+    glance_download_endpoints: z.record(z.string().min(1), z.string().url()).default({}),
+    glance_download_properties: z.array(z.string().min(1)).default(["hw_", "trait:", "os_distro", "os_secure_boot", "os_type"]),
+    // seconds an import holds the image's lock without a sign of life before its alarm undoes it
+    import_lock_ttl: z.number().int().min(30).max(86400).default(600),
   })
   .strict()
   .refine((c) => c.limit_param_default <= c.api_limit_max, "limit_param_default must not exceed api_limit_max");
@@ -199,6 +217,17 @@ export function parseSettings(raw: RawConfig): Settings {
     delayedDelete: c.delayed_delete,
     hashingAlgorithm: c.hashing_algorithm,
     enabledImportMethods: c.enabled_import_methods,
+    importFilter: {
+      allowedSchemes: c.import_filtering_opts.allowed_schemes.map((x) => x.toLowerCase()),
+      disallowedSchemes: c.import_filtering_opts.disallowed_schemes.map((x) => x.toLowerCase()),
+      allowedHosts: c.import_filtering_opts.allowed_hosts.map((x) => x.toLowerCase()),
+      disallowedHosts: c.import_filtering_opts.disallowed_hosts.map((x) => x.toLowerCase()),
+      allowedPorts: c.import_filtering_opts.allowed_ports,
+      disallowedPorts: c.import_filtering_opts.disallowed_ports,
+    },
+    glanceDownloadEndpoints: Object.fromEntries(Object.entries(c.glance_download_endpoints).map(([k, v]) => [k, v.replace(/\/+$/, "")])),
+    glanceDownloadProperties: c.glance_download_properties,
+    importLockTtl: c.import_lock_ttl,
     stores,
     defaultStore: (defaults[0] ?? stores[0]).id,
   };

@@ -7,6 +7,7 @@ import { D1MemberRepository } from "../db/members-repo";
 import { D1TaskRepository } from "../db/tasks-repo";
 import { D1QuotaUsageRepository } from "../db/usage-repo";
 import { DurableObjectCoordinator } from "../durable-objects/coordinator";
+import { DurableObjectImportCoordinator } from "../durable-objects/import-coordinator";
 import { DurableObjectSessions } from "../durable-objects/session-coordinator";
 import { parsePolicyDocument, validateRules } from "../domain/policy/document";
 import { PolicyEngine } from "../domain/policy/engine";
@@ -47,7 +48,11 @@ function checkProtectionPolicies(p: PropertyProtections | null, engine: PolicyEn
 
 /** Per-request wiring of ports to adapters. */
 export function buildServices(c: Context<AppEnv>): Services {
-  const env = c.env;
+  return servicesForEnv(c.env, (p) => c.executionCtx.waitUntil(p), c.get("requestId") ?? null);
+}
+
+/** The same wiring outside a request (queue consumer, Durable Object alarms). */
+export function servicesForEnv(env: AppEnv["Bindings"], waitUntil: (p: Promise<unknown>) => void, requestId: string | null): Services {
   const settings = settingsFor(env);
   const policy = policyFor(env.POLICY);
   checkProtectionPolicies(settings.propertyProtections, policy);
@@ -60,10 +65,11 @@ export function buildServices(c: Context<AppEnv>): Services {
     members: new D1MemberRepository(db),
     tasks: new D1TaskRepository(db),
     quotaUsage: new D1QuotaUsageRepository(db),
-    notifier: new QueueNotifier(env.EVENTS, (p) => c.executionCtx.waitUntil(p), settings.publisherId, c.get("requestId") ?? null),
+    notifier: new QueueNotifier(env.EVENTS, waitUntil, settings.publisherId, requestId),
     coordinator: new DurableObjectCoordinator(env.IMAGE_DO),
+    imports: new DurableObjectImportCoordinator(env.IMAGE_DO, env.EVENTS),
     uploadSessions: new DurableObjectSessions(env.IMAGE_DO),
-    stores: storesFor(settings, env, (p) => c.executionCtx.waitUntil(p)),
+    stores: storesFor(settings, env, waitUntil),
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
   };

@@ -3,6 +3,7 @@ import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, Obj
 import type { MetadefRepository } from "./ports";
 import type { QuotaUsageRepository, TaskRepository } from "./ports";
 import type { UploadSessionCoordinator } from "./ports";
+import type { ImportCoordinator } from "./imports/coordinator";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */
@@ -17,6 +18,8 @@ export interface Services {
   quotaUsage: QuotaUsageRepository;
   notifier: Notifier;
   coordinator: ImageCoordinator;
+  /** Staging, the import lock and import steps, per image (the image's Durable Object). */
+  imports: ImportCoordinator;
   /** Resumable multi-part upload sessions (the image's coordinator keeps them). */
   uploadSessions: UploadSessionCoordinator;
   /** Image data stores by id (settings.stores). */

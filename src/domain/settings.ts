@@ -34,8 +34,26 @@ export interface Settings {
   delayedDelete: boolean;
   hashingAlgorithm: "sha512";
   enabledImportMethods: string[];
+  /** web-download (and glance-download) URL filter: glance [import_filtering_opts]. */
+  importFilter: ImportFilter;
+  /** glance-download: region name → that region's Glance endpoint (Glance reads Keystone's catalog). */
+  glanceDownloadEndpoints: Record<string, string>;
+  /** glance-download: prefixes of the remote image's properties copied to the new one. */
+  glanceDownloadProperties: string[];
+  /** Seconds an import keeps the image's lock without a sign of life; then the image's alarm undoes it. */
+  importLockTtl: number;
   stores: StoreSetting[];
   defaultStore: string;
+}
+
+/** glance [import_filtering_opts]: an allow list, when set, wins over its deny list. */
+export interface ImportFilter {
+  allowedSchemes: string[];
+  disallowedSchemes: string[];
+  allowedHosts: string[];
+  disallowedHosts: string[];
+  allowedPorts: number[];
+  disallowedPorts: number[];
 }
 
 export interface StoreSetting {

@@ -7,8 +7,10 @@ import type { Image, ImageStatus } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";
 import type { BeginUpload, FinishUpload, ImageLocation, NewUploadSession, UploadSessionPart, UploadedData, WrittenData } from "../domain/ports";
+import type { ImportMetadata, ImportOutcome, ImportPlan } from "../domain/imports/coordinator";
 import type { ScrubMessage } from "../queues/messages";
 import { R2ObjectStores, objectKey } from "../store";
+import { ImportLocks } from "./import-lock";
 import { UploadSessions } from "./upload-sessions";
 
 /** An upload attempt holds the image (saving) for this long past its last sign of life. */
@@ -45,6 +47,17 @@ export class ImageObject extends DurableObject<Env> {
 
   private stores(): R2ObjectStores {
     return new R2ObjectStores(settingsFor(this.env), this.env);
+  }
+
+  /** Staging and the import lock (src/durable-objects/import-lock.ts). */
+  private get imports(): ImportLocks {
+    return new ImportLocks({
+      storage: this.ctx.storage,
+      env: this.env,
+      addOrphans: (o) => this.addOrphans(o),
+      reap: () => this.reap(),
+      waitUntil: (p) => this.ctx.waitUntil(p),
+    });
   }
 
   /** Resumable multi-part upload sessions (src/durable-objects/upload-sessions.ts). */
@@ -108,6 +121,7 @@ export class ImageObject extends DurableObject<Env> {
       await this.enqueueScrub(id, SCRUB_DELAY_SECONDS);
     }
     await this.sessions.onImageDeleted();
+    await this.imports.onImageDeleted();
     await this.reap();
     return { ...image, status, deleted: true, deletedAt: at, updatedAt: at };
   }
@@ -242,6 +256,65 @@ export class ImageObject extends DurableObject<Env> {
     if (next) await this.ctx.storage.setAlarm(next.renewedAt + LEASE_TTL_MS);
     else if (this.orphans.length > 0) await this.ctx.storage.setAlarm(Date.now() + REAP_RETRY_MS);
     await this.sessions.onAlarm();
+    await this.imports.onAlarm();
+  }
+
+  // ---- staging and imports: thin delegations (logic in import-lock.ts) ----
+
+  beginStage(id: string, store: string) {
+    return this.imports.beginStage(id, store);
+  }
+
+  renewStage(_id: string, stageId: string) {
+    return this.imports.renewStage(stageId);
+  }
+
+  finishStage(id: string, stageId: string, size: number, stageHost: string | null) {
+    return this.imports.finishStage(id, stageId, size, stageHost);
+  }
+
+  abortStage(id: string, stageId: string) {
+    return this.imports.abortStage(id, stageId);
+  }
+
+  importLockHolder(_id: string) {
+    return this.imports.lockHolder();
+  }
+
+  acquireImport(id: string, plan: ImportPlan) {
+    return this.imports.acquire(id, plan);
+  }
+
+  startImport(id: string, taskId: string) {
+    return this.imports.start(id, taskId);
+  }
+
+  renewImport(id: string, taskId: string) {
+    return this.imports.renew(id, taskId);
+  }
+
+  applyImportMetadata(id: string, taskId: string, metadata: ImportMetadata) {
+    return this.imports.applyMetadata(id, taskId, metadata);
+  }
+
+  beginImportWrite(id: string, taskId: string, store: string) {
+    return this.imports.beginWrite(id, taskId, store);
+  }
+
+  importStoreWritten(id: string, taskId: string, store: string, key: string, data: WrittenData, activate: boolean) {
+    return this.imports.storeWritten(id, taskId, store, key, data, activate);
+  }
+
+  importStoreFailed(id: string, taskId: string, store: string) {
+    return this.imports.storeFailed(id, taskId, store);
+  }
+
+  finishImport(id: string, taskId: string, outcome: ImportOutcome) {
+    return this.imports.finish(id, taskId, outcome);
+  }
+
+  removeStore(id: string, store: string) {
+    return this.imports.removeStore(id, store);
   }
 
   // ---- upload sessions: thin delegations (logic in upload-sessions.ts) ----

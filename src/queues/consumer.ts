@@ -2,6 +2,7 @@ import { settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { notificationSink } from "../db/schema";
 import { QueueMessage } from "./messages";
+import { handleImportMessage } from "./import-job";
 import { handleVerifyUpload } from "./verify-upload";
 
 /** Queue consumer: parse, dispatch on `type`, ack or retry (the DLQ takes what keeps failing). */
@@ -32,6 +33,9 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
           break;
         case "verify_upload":
           await handleVerifyUpload(env, body);
+          break;
+        case "image_import":
+          await handleImportMessage(env, body);
           break;
       }
       message.ack();

@@ -28,5 +28,16 @@ export const VerifyUploadMessage = z.object({
 });
 export type VerifyUploadMessage = z.infer<typeof VerifyUploadMessage>;
 
-export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage]);
+/** Run an interoperable image import (its task and lock exist; see src/domain/imports/run.ts). */
+export const ImportMessage = z.object({
+  type: z.literal("image_import"),
+  task_id: z.string(),
+  image_id: z.string(),
+  // The caller's token, for glance-download's reads of the remote Glance (queue bodies stay internal).
+  auth_token: z.string().nullable(),
+  request_id: z.string().nullable(),
+});
+export type ImportMessage = z.infer<typeof ImportMessage>;
+
+export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage, ImportMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

@@ -7,13 +7,13 @@ import type { AppEnv } from "../../env";
 export const imageDataRoutes = new Hono<AppEnv>();
 
 /** glance wsgi Request.get_content_type: the media type (parameters ignored) must be octet-stream. */
-function assertOctetStream(contentType: string | undefined): void {
+export function assertOctetStream(contentType: string | undefined): void {
   const type = contentType?.split(";")[0].trim().toLowerCase();
   if (type !== "application/octet-stream") throw unsupportedMediaType(`Invalid content type ${type || "None"}`);
 }
 
 /** x-openstack-image-size, else Content-Length; null for a chunked body. */
-function declaredSize(imageSize: string | undefined, contentLength: string | undefined): number | null {
+export function declaredSize(imageSize: string | undefined, contentLength: string | undefined): number | null {
   const raw = imageSize ?? contentLength;
   if (raw === undefined) return null;
   if (!/^\d{1,16}$/.test(raw.trim())) throw badRequest(`Invalid image size ${raw}: expected a non-negative integer.`);
@@ -34,6 +34,7 @@ imageDataRoutes.get("/:id/file", async (c) => {
     range: h("Range"),
     contentRange: h("Content-Range"),
     ifNoneMatch: h("If-None-Match"),
+    prefer: c.req.query("prefer") ?? null,
   });
   if (r.kind === "no_data") return c.body(null, 204);
   if (r.kind === "not_modified") return c.body(null, 304, { ETag: r.etag });

@@ -1,6 +1,8 @@
 import type { RequestContext } from "../context";
 import { DomainError, badRequest, forbidden } from "../errors";
 import { notify } from "../notifications";
+import type { ImagePolicy } from "../policy/image-policy";
+import type { ImageLocation } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
 import type { Image } from "./image";
@@ -10,6 +12,8 @@ export interface DownloadRequest {
   /** Legacy: Glance also accepts a Content-Range header on the request. */
   contentRange: string | null;
   ifNoneMatch: string | null;
+  /** `prefer=store1,store2`: read from these stores first (policy download_from_store). */
+  prefer: string | null;
 }
 
 export type Download =
@@ -38,7 +42,7 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
     throw forbidden("The requested image has been deactivated. Image data download is forbidden.");
   }
   policy.enforce("download_image");
-  const locations = await services.images.locations(id);
+  const locations = preferred(services, policy, await services.images.locations(id), req.prefer);
   if (locations.length === 0) return { kind: "no_data" };
 
   const etag = `"${image.osHashValue ?? image.checksum ?? image.id}"`;
@@ -58,6 +62,16 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
   }
   // glance_store NotFound on every location: Glance answers 204 as well.
   return { kind: "no_data" };
+}
+
+/** Locations reordered by `prefer` (unknown store → 400); the others keep their order after them. */
+function preferred(services: Services, policy: ImagePolicy, locations: ImageLocation[], prefer: string | null): ImageLocation[] {
+  if (prefer === null) return locations;
+  policy.enforce("download_from_store", "You are not authorized to complete download_from_store action.");
+  const wanted = prefer.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const s of wanted) if (!services.stores.get(s)) throw badRequest(`Unknown store '${s}' in prefer.`);
+  const rank = (l: ImageLocation) => (wanted.includes(l.store) ? wanted.indexOf(l.store) : wanted.length);
+  return [...locations].sort((a, b) => rank(a) - rank(b));
 }
 
 function sendNotification(services: Services, ctx: RequestContext, image: Image, bytes: number, complete: boolean): void {

@@ -125,6 +125,7 @@ class ImportRun {
     if (!endpoint) throw new SourceError(`No Glance endpoint is configured for region '${region}'.`);
     const remote = await fetchRemoteImage(endpoint, String(this.request.glance_image_id), this.job.authToken, settings.importFilter);
     if (remote.status !== "active") throw new SourceError(`Source image status should be active instead of ${remote.status}`);
+    if (remote.size === null) throw new SourceError(`Size attribute of remote image ${String(this.request.glance_image_id)} could not be determined.`);
     this.expected = { size: remote.size, sha512: remote.osHashAlgo === "sha512" ? remote.osHashValue : null };
     if (this.state.metadataApplied) return;
     const properties: Record<string, string> = {};

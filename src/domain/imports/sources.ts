@@ -78,7 +78,8 @@ export interface RemoteImage {
   status: string;
   diskFormat: string;
   containerFormat: string;
-  size: number;
+  /** null when the remote image does not say (the import fails then). */
+  size: number | null;
   osHashAlgo: string | null;
   osHashValue: string | null;
   /** Every top-level key of the remote image (the caller picks the properties it copies). */
@@ -94,14 +95,11 @@ export async function fetchRemoteImage(endpoint: string, imageId: string, token:
     throw new SourceError(`glance-download: the remote image ${imageId} metadata is not JSON`);
   }
   const size = Number(data.size);
-  if (data.size === null || data.size === undefined || !Number.isSafeInteger(size)) {
-    throw new SourceError(`Size attribute of remote image ${imageId} could not be determined.`);
-  }
   return {
     status: String(data.status),
     diskFormat: String(data.disk_format),
     containerFormat: String(data.container_format),
-    size,
+    size: data.size === null || data.size === undefined || !Number.isSafeInteger(size) ? null : size,
     osHashAlgo: typeof data.os_hash_algo === "string" ? data.os_hash_algo : null,
     osHashValue: typeof data.os_hash_value === "string" ? data.os_hash_value : null,
     raw: data,

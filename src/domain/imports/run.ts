@@ -177,7 +177,7 @@ class ImportRun {
       if (stop.signal.aborted && e === stop.signal.reason) throw e;
       const broken = meter.failure();
       if (broken) throw broken;
-      return `Failed to upload image data to store ${store}: ${(e as Error).message}`;
+      return `Failed to upload image data for image ${id} to store ${store}: ${(e as Error).message}`;
     } finally {
       clearInterval(heartbeat);
       await meter.stream.cancel().catch(() => {});

@@ -48,7 +48,8 @@ export async function digestsOf(url: string, headers: Record<string, string> = {
 
 /** Requests the origin worker saw whose URL contains `tag`. */
 export async function originLog(tag: string): Promise<{ url: string; token: string | null }[]> {
-  return (await fetch(`http://origin.example.com/_log?tag=${encodeURIComponent(tag)}`)).json();
+  const all: { url: string; token: string | null }[] = await (await fetch(`http://origin.example.com/_log?tag=${encodeURIComponent(tag)}`)).json();
+  return all.filter((e) => !e.url.startsWith("http://origin.example.com/"));
 }
 
 /**

@@ -219,6 +219,17 @@ describe("upload sessions", () => {
     expect((await getSession(img.id, crypto.randomUUID())).status).toBe(404);
   });
 
+  it("/v2/schemas/upload-session(s) describe exactly what the API returns", async () => {
+    const img = await createImage();
+    const s = await startSession(img.id, { size: 100 });
+    const doc = await json(await call("GET", "/v2/schemas/upload-session"));
+    expect(Object.keys(doc.properties).sort()).toEqual(Object.keys(s).sort());
+    expect(doc.properties.status.enum).toContain(s.status);
+    const list = await json(await call("GET", "/v2/schemas/upload-sessions"));
+    expect(Object.keys(list.properties)).toEqual(["upload_sessions", "schema"]);
+    expect(Object.keys(await json(await call("GET", base(img.id))))).toEqual(["upload_sessions", "schema"]);
+  });
+
   it("notifies image.prepare at the start and image.upload/image.activate once, when the checksum job activates", async () => {
     const img = await createImage();
     const data = bytes(4000);

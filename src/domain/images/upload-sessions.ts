@@ -146,11 +146,15 @@ export async function abortUploadSession(services: Services, ctx: RequestContext
  * The checksum job (a Queue message, redelivered until it settles): reads the assembled object
  * once through MD5 and SHA-512, then the coordinator activates the image with checksum,
  * os_hash_value and size, or puts it back to queued when the data is not what was announced.
- * Idempotent: a session that is no longer verifying is left alone.
+ * Idempotent: a session that is no longer verifying is left alone (null; else the bytes read).
  */
-export async function verifyUploadSession(services: Pick<Services, "settings" | "notifier" | "stores" | "uploadSessions">, id: string, sessionId: string): Promise<void> {
+export async function verifyUploadSession(
+  services: Pick<Services, "settings" | "notifier" | "stores" | "uploadSessions">,
+  id: string,
+  sessionId: string,
+): Promise<number | null> {
   const s = await services.uploadSessions.current(id);
-  if (!s || s.id !== sessionId || s.status !== "verifying") return;
+  if (!s || s.id !== sessionId || s.status !== "verifying") return null;
   const store = services.stores.get(s.store);
   if (!store) throw new Error(`store ${s.store} is not configured`);
   const data = await store.digest(s.key);
@@ -162,4 +166,5 @@ export async function verifyUploadSession(services: Pick<Services, "settings" | 
   } else if (r.reason === "failed") {
     notify(services, "image.upload", `Failed to upload image data for image ${id}: ${r.message}`, "ERROR");
   }
+  return data?.size ?? 0;
 }

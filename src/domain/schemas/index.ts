@@ -15,6 +15,7 @@ import {
   tagsSchema,
 } from "./metadefs";
 import { taskSchema, tasksSchema } from "./task";
+import { uploadSessionSchema, uploadSessionsSchema } from "./upload-session";
 
 export type { PropertySchema, SchemaDocument } from "./json-schema";
 
@@ -36,6 +37,9 @@ export const SCHEMA_DOCUMENTS: Record<string, (settings: Settings) => SchemaDocu
   "metadefs/objects": objectsSchema,
   "metadefs/tag": tagSchema,
   "metadefs/tags": tagsSchema,
+  // not Glance's: the resumable upload sessions (README "Large images")
+  "upload-session": uploadSessionSchema,
+  "upload-sessions": uploadSessionsSchema,
 };
 
 /** The document served at /v2/schemas/`path`, or null when there is none. */

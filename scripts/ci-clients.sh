@@ -55,7 +55,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # setsid: npm becomes a process-group leader, so its PID is the group id of the whole tree
-PORT=$PORT PERSIST_DIR=$STATE/persist setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
+# web-download in the scenario pulls from a python http.server on 127.0.0.1 (random port): allow
+# exactly that host for this run only (the default filter refuses loopback, as it should).
+CI_GLANCE_CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"import_filtering_opts":{"allowed_hosts":["127.0.0.1"],"allowed_ports":[]}}'}
+GLANCE_CONFIG=$CI_GLANCE_CONFIG PORT=$PORT PERSIST_DIR=$STATE/persist setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
 SVC_PID=$!
 log "service starting: pid $SVC_PID, $URL, state $STATE"
 ready=0

@@ -98,7 +98,8 @@ function api(opts) {
   return { call, headers };
 }
 
-const why = (r) => r.json?.message ?? r.json?.title ?? (r.text || "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
+// Glance-style error bodies wrap the message in webob's HTML (<br />): plain text for a terminal.
+const why = (r) => (r.json?.message ?? r.json?.title ?? r.text ?? "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
 
 // ---- state kept between runs, keyed by image + file identity ----
 

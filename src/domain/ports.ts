@@ -172,6 +172,7 @@ export interface MemberRepository {
 export type { MetadefRepository } from "./metadefs/repository";
 export type { TaskChanges, TaskListQuery, TaskRepository } from "./tasks/repository";
 export type { QuotaUsageRepository } from "./quotas";
+export type { ImportCoordinator, ImportJob, ImportPlan, ImportState } from "./imports/coordinator";
 
 // ---- resumable multi-part uploads (src/domain/images/upload-sessions.ts) ----
 

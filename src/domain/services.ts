@@ -2,8 +2,7 @@ import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { MetadefRepository } from "./ports";
 import type { QuotaUsageRepository, TaskRepository } from "./ports";
-import type { UploadSessionCoordinator } from "./ports";
-import type { ImportCoordinator } from "./imports/coordinator";
+import type { ImportCoordinator, UploadSessionCoordinator } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch, assembled per request by the API layer. */

@@ -161,6 +161,20 @@ describe("import under failure", () => {
       if (path.startsWith("/status")) expect(task.message).toContain("404");
     }
   });
+
+  it("data over image_size_cap fails the import, announced (Content-Length) or streamed (chunked)", async () => {
+    const d = deployment(withConfig({ image_size_cap: 1000 }));
+    for (const path of ["/bytes/5000/3", "/bytes/5000/3?chunked=1"]) {
+      const img = await createImage();
+      await lockedImport(d, img.id, { method: { name: "web-download", uri: `${ORIGIN}${path}` } });
+      await d.run();
+      const task = await taskOf(img.id);
+      expect(task.status).toBe("failure");
+      expect(task.message).toContain("image_size_cap");
+      expect((await rowOf(img.id)).status).toBe("queued");
+      await vi.waitFor(async () => expect(await objectsOf(img.id)).toEqual([]));
+    }
+  });
 });
 
 describe("unified limits during imports", () => {

@@ -61,7 +61,13 @@ export async function importImage(services: Services, ctx: RequestContext, id: s
     allStoresMustSucceed: body.allStoresMustSucceed,
   });
   if (!locked.ok) throw locked.reason === "gone" ? imageNotFound(id) : conflict(locked.message);
-  await addTask(services, task);
+  try {
+    await addTask(services, task);
+  } catch (e) {
+    // No task, no import: free the image now rather than when the lock expires.
+    await services.imports.finish(id, task.id, { success: false, message: "The import task could not be recorded." }).catch(() => {});
+    throw e;
+  }
   try {
     await services.imports.dispatch({ taskId: task.id, imageId: id, authToken: ctx.authToken ?? null, requestId: ctx.requestId || null });
   } catch (e) {

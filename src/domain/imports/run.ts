@@ -150,6 +150,11 @@ class ImportRun {
     notify(services, "image.prepare", { ...imagePayload(this.image), backend: store, ...importProperties(this.image) });
     const { key } = this.check(await services.imports.beginWrite(id, state.taskId, store));
     const source = await this.openSource(store);
+    const cap = services.settings.imageSizeCap;
+    if (source.length !== null && source.length > cap) {
+      await source.body.cancel().catch(() => {});
+      throw new SourceError(`The image data (${source.length} bytes) is larger than image_size_cap (${cap} bytes).`);
+    }
     const stop = new AbortController();
     let lastReport = Date.now();
     const meter = metered(source.body, (bytes) => {
@@ -164,7 +169,6 @@ class ImportRun {
         }),
       );
     }, RENEW_EVERY_MS);
-    const cap = services.settings.imageSizeCap;
     let written: WrittenData;
     try {
       written = await target.write(key, meter.stream, {

@@ -4,9 +4,7 @@
 #   2. our openstacksdk scenario: scripts/sdk-scenario.py
 # Starts the service on 127.0.0.1:$PORT (default 9292) with a fresh PERSIST_DIR, waits for it,
 # runs both, stops the service by its process group, prints the totals, exits 1 on any failure.
-# The service gets the same web-download allow-list the reference Glance gets from start-glance.sh
-# (loopback hosts, any port): the scenario serves its web-download source on 127.0.0.1:<random>.
-# Env: PORT=9292  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
+# Env: PORT=9292  CI_GLANCE_CONFIG (GLANCE_CONFIG for the service)  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
 #      SCENARIO_TIMEOUT=1200 (seconds per scenario; ~4 min on an idle 2-core machine)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,12 +54,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# setsid: npm becomes a process-group leader, so its PID is the group id of the whole tree
 # web-download in the scenario pulls from a python http.server on 127.0.0.1 (random port): allow
-# exactly that host for this run only (the default filter refuses loopback, as it should).
-CI_GLANCE_CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"import_filtering_opts":{"allowed_hosts":["127.0.0.1"],"allowed_ports":[]}}'}
-GLANCE_CONFIG=$CI_GLANCE_CONFIG CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"import_filtering_opts":{"allowed_hosts":["127.0.0.1","localhost"],"allowed_ports":[]}}'}
-PORT=$PORT PERSIST_DIR=$STATE/persist GLANCE_CONFIG=$CONFIG setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
+# loopback for this run only, as start-glance.sh does for the reference Glance (the default filter
+# refuses loopback, as it should).
+CI_GLANCE_CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"import_filtering_opts":{"allowed_hosts":["127.0.0.1","localhost"],"allowed_ports":[]}}'}
+# setsid: npm becomes a process-group leader, so its PID is the group id of the whole tree
+GLANCE_CONFIG=$CI_GLANCE_CONFIG PORT=$PORT PERSIST_DIR=$STATE/persist setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
 SVC_PID=$!
 log "service starting: pid $SVC_PID, $URL, state $STATE"
 ready=0

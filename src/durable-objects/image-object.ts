@@ -273,8 +273,8 @@ export class ImageObject extends DurableObject<Env> {
     return this.imports.finishStage(id, stageId, size, stageHost);
   }
 
-  abortStage(id: string, stageId: string) {
-    return this.imports.abortStage(id, stageId);
+  abortStage(_id: string, stageId: string) {
+    return this.imports.abortStage(stageId);
   }
 
   importLockHolder(_id: string) {

@@ -180,11 +180,9 @@ export class ImportLocks {
   }
 
   /** The attempt failed (or its lease expired): its object goes, uploading → queued. */
-  async abortStage(imageId: string, stageId: string): Promise<void> {
+  async abortStage(stageId: string): Promise<void> {
     const lease = this.stage;
-    if (!lease || lease.stageId !== stageId) return;
-    await this.expireStage(lease);
-    void imageId;
+    if (lease?.stageId === stageId) await this.expireStage(lease);
   }
 
   private async expireStage(lease: StageLease): Promise<void> {
@@ -318,7 +316,10 @@ export class ImportLocks {
         unset: [STAGE_HOST],
       };
       const changed = await repo.change(imageId, change);
-      if (!changed) return refuse("conflict", `Image ${imageId} is no longer in the status this import needs (${image.status}).`);
+      if (!changed) {
+        if (!(await repo.get(imageId))) return gone(imageId);
+        return refuse("conflict", `Image ${imageId} is no longer in the status this import needs (${image.status}).`);
+      }
       image = changed;
       fresh = true;
     }
@@ -377,7 +378,12 @@ export class ImportLocks {
       await this.host.reap();
       return held;
     }
-    if (held.writing[store] !== key) return lost(taskId);
+    if (held.writing[store] !== key) {
+      // A later delivery of the same message started this store again: its write counts, ours goes.
+      this.host.addOrphans([{ store, key }]);
+      await this.host.reap();
+      return refuse("superseded", `Another attempt of import task ${taskId} is writing store ${store}.`);
+    }
     const repo = this.repo();
     const image = await repo.get(imageId);
     if (!image) return gone(imageId);

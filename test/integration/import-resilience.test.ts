@@ -84,6 +84,38 @@ describe("import under failure", () => {
     expect(await digest("SHA-512", await copy!.arrayBuffer())).toBe(written.sha512);
   });
 
+  it("two deliveries running at once: the later attempt at a store wins, the earlier one stands down and its object goes", async () => {
+    const d = deployment({});
+    const img = await createImage();
+    const taskId = await lockedImport(d, img.id, { method: { name: "web-download", uri: `${ORIGIN}/bytes/${MiB}/43` } });
+    const s = stub(img.id);
+    expect((await s.startImport(img.id, taskId)).ok).toBe(true);
+    const a = await s.beginImportWrite(img.id, taskId, "store1");
+    if (!a.ok) throw new Error(a.message);
+    await env.STORE1.put(a.key, "written by the first delivery");
+    // the second delivery runs the import to the end
+    expect(await d.run(2)).toHaveLength(1);
+    expect((await taskOf(img.id)).status).toBe("success");
+    // the first one comes back late: refused, and its object is removed
+    const late = await s.importStoreWritten(img.id, taskId, "store1", a.key, { size: 29, md5: "x", sha512: "y" }, true);
+    expect(late.ok).toBe(false);
+    await vi.waitFor(async () => expect(await objectsOf(img.id)).toHaveLength(1));
+    expect((await objectsOf(img.id))[0]).not.toBe(a.key);
+
+    const other = await createImage();
+    const t2 = await lockedImport(d, other.id, { method: { name: "web-download", uri: `${ORIGIN}/bytes/1000/44` } });
+    const s2 = stub(other.id);
+    expect((await s2.startImport(other.id, t2)).ok).toBe(true);
+    const first = await s2.beginImportWrite(other.id, t2, "store1");
+    const second = await s2.beginImportWrite(other.id, t2, "store1");
+    if (!first.ok || !second.ok) throw new Error("beginImportWrite refused");
+    await env.STORE1.put(first.key, "late");
+    const r = await s2.importStoreWritten(other.id, t2, "store1", first.key, { size: 4, md5: "m", sha512: "s" }, true);
+    expect(r).toMatchObject({ ok: false, reason: "superseded" });
+    await vi.waitFor(async () => expect(await objectsOf(other.id)).toEqual([]));
+    expect((await rowOf(other.id)).status).toBe("importing"); // the other attempt carries on
+  });
+
   it("a lock left by an import that never ran expires: the alarm fails its task and frees the image", async () => {
     const d = deployment({});
     const img = await createImage();

@@ -51,8 +51,11 @@ export type Refusal<R extends string> = { ok: false; reason: R; message: string 
 export type BeginStage = { ok: true; stageId: string; key: string; image: Image } | Refusal<"not_found" | "conflict">;
 export type FinishStage = { ok: true; image: Image } | Refusal<"gone" | "lost">;
 
-/** Lost: the lock is no longer this task's (expired, finished). Gone: the image was deleted. */
-export type ImportStep<T> = ({ ok: true } & T) | Refusal<"lost" | "gone" | "conflict">;
+/**
+ * Lost: the lock is no longer this task's (expired, finished). Gone: the image was deleted.
+ * Superseded: another delivery of the same message took this step over (it carries on).
+ */
+export type ImportStep<T> = ({ ok: true } & T) | Refusal<"lost" | "gone" | "conflict" | "superseded">;
 
 /** Changes glance-download makes from the remote image's metadata (undone if the import fails). */
 export interface ImportMetadata {

@@ -22,6 +22,9 @@ const MiB = 1 << 20;
 /** The import cannot go on and has no say in the outcome: the lock is gone or the image deleted. */
 class Stop extends Error {}
 
+/** Another delivery of the same message is doing this import: leave it to that one. */
+class Superseded extends Error {}
+
 const failure = (message: string): ImportOutcome => ({ success: false, message });
 
 /** Runs (or resumes) one queued import. */
@@ -44,6 +47,7 @@ export async function runImport(services: Services, job: ImportJob): Promise<voi
   try {
     outcome = await new ImportRun(services, job, task, started.image, started.state).execute(started.fresh);
   } catch (e) {
+    if (e instanceof Superseded) return;
     if (!(e instanceof Stop)) throw e;
     outcome = failure(e.message);
   }
@@ -242,6 +246,7 @@ class ImportRun {
   /** The step's answer, or Stop when the lock is gone or the image deleted. */
   private check<T>(r: ImportStep<T>): { ok: true } & T {
     if (r.ok) return r;
+    if (r.reason === "superseded") throw new Superseded(r.message);
     throw new Stop(r.message);
   }
 

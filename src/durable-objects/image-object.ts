@@ -49,7 +49,7 @@ export class ImageObject extends DurableObject<Env> {
     return new R2ObjectStores(settingsFor(this.env), this.env);
   }
 
-  /** Staging and the import lock (src/durable-objects/import-lock.ts). */
+  /** The import lock and staging (src/durable-objects/import-lock.ts, staging.ts). */
   private get imports(): ImportLocks {
     return new ImportLocks({
       storage: this.ctx.storage,
@@ -57,6 +57,10 @@ export class ImageObject extends DurableObject<Env> {
       addOrphans: (o) => this.addOrphans(o),
       reap: () => this.reap(),
       waitUntil: (p) => this.ctx.waitUntil(p),
+      armAlarm: async (at) => {
+        const current = await this.ctx.storage.getAlarm();
+        if (at !== null && (current === null || current > at)) await this.ctx.storage.setAlarm(at);
+      },
     });
   }
 
@@ -262,19 +266,19 @@ export class ImageObject extends DurableObject<Env> {
   // ---- staging and imports: thin delegations (logic in import-lock.ts) ----
 
   beginStage(id: string, store: string) {
-    return this.imports.beginStage(id, store);
+    return this.imports.staging.beginStage(id, store);
   }
 
   renewStage(_id: string, stageId: string) {
-    return this.imports.renewStage(stageId);
+    return this.imports.staging.renewStage(stageId);
   }
 
   finishStage(id: string, stageId: string, size: number, stageHost: string | null) {
-    return this.imports.finishStage(id, stageId, size, stageHost);
+    return this.imports.staging.finishStage(id, stageId, size, stageHost);
   }
 
   abortStage(_id: string, stageId: string) {
-    return this.imports.abortStage(stageId);
+    return this.imports.staging.abortStage(stageId);
   }
 
   importLockHolder(_id: string) {

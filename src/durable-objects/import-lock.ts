@@ -1,40 +1,31 @@
-// Staging and the import lock, kept in the image's Durable Object next to the upload lease
-// (ImageObject delegates here). Everything an import changes on the image goes through these
-// methods, so it is serialized with uploads, deletes and other imports of the same image.
+// The import lock, kept in the image's Durable Object next to the upload lease (ImageObject
+// delegates here; staging is in staging.ts). Everything an import changes on the image goes
+// through these methods, so it is serialized with uploads, deletes and other imports of the image.
 //
 // The lock (os_glance_import_task) is a record in this object's storage with a deadline: every
 // step of the import renews it, and the alarm undoes an import that stopped renewing (its consumer
 // crashed, its messages went to the dead-letter queue): the image is reverted as a failed import
 // would be, its partial objects are removed, its task fails, and the lock is gone. Glance keeps
 // such a lock until a later import steals it after 60 minutes (LP 1884596).
-//
-// Staging follows the upload lease pattern: queued → uploading with a lease, data under a key per
-// attempt (`staging/<image>/<attempt>` in the default store), the lease renewed while it streams.
 import { servicesForEnv } from "../api/services";
 import { settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImportRepository, type ImageChange } from "../db/import-repo";
 import type { Image, ImageStatus } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
-import { InvalidStatusTransition, assertTransition } from "../domain/images/status";
 import type {
-  BeginStage,
-  FinishStage,
   ImportMetadata,
   ImportOutcome,
   ImportPlan,
   ImportState,
   ImportStep,
   Refusal,
-  StagedData,
 } from "../domain/imports/coordinator";
 import { IMPORT_FAILED, IMPORTING_TO, IMPORT_TASK, STAGE_HOST, expiredLockMessage, storeList } from "../domain/imports/properties";
 import type { ImageLocation, WrittenData } from "../domain/ports";
 import { failTask, succeedTask } from "../domain/tasks/lifecycle";
 import { objectKey } from "../store";
-
-/** A staging attempt holds the image (uploading) this long past its last sign of life. */
-export const STAGE_TTL_MS = 120_000;
+import { Staging } from "./staging";
 
 /** What ImageObject lends this module. */
 export interface ImportHost {
@@ -43,15 +34,8 @@ export interface ImportHost {
   addOrphans(objects: ImageLocation[]): void;
   reap(): Promise<void>;
   waitUntil(p: Promise<unknown>): void;
-}
-
-export interface StageLease {
-  stageId: string;
-  imageId: string;
-  store: string;
-  key: string;
-  renewedAt: number;
-  cancelled: boolean;
+  /** Sets the alarm to `at` unless an earlier one is set (null: nothing to wait for). */
+  armAlarm(at: number | null): Promise<void>;
 }
 
 /** The lock and the import's progress. Times in ms. */
@@ -69,8 +53,6 @@ export interface ImportRecord extends ImportState {
   cancelled: boolean;
 }
 
-const STAGE = "stage";
-const STAGED = "staged";
 const IMPORT = "import";
 const CLEARED: Partial<Image> = { size: null, virtualSize: null, checksum: null, osHashAlgo: null, osHashValue: null };
 
@@ -79,7 +61,11 @@ const lost = (taskId: string) => refuse("lost", `Import task ${taskId} no longer
 const gone = (imageId: string) => refuse("gone", `Image ${imageId} has been deleted, aborting import.`);
 
 export class ImportLocks {
-  constructor(private readonly host: ImportHost) {}
+  readonly staging: Staging;
+
+  constructor(private readonly host: ImportHost) {
+    this.staging = new Staging(host);
+  }
 
   private get kv(): SyncKvStorage {
     return this.host.storage.kv;
@@ -93,111 +79,12 @@ export class ImportLocks {
     return settingsFor(this.host.env).importLockTtl * 1000;
   }
 
-  get stage(): StageLease | undefined {
-    return this.kv.get<StageLease>(STAGE);
-  }
-
-  get staged(): StagedData | undefined {
-    return this.kv.get<StagedData>(STAGED);
-  }
-
   get record(): ImportRecord | undefined {
     return this.kv.get<ImportRecord>(IMPORT);
   }
 
   private save(r: ImportRecord): void {
     this.kv.put(IMPORT, r);
-  }
-
-  // ---- staging ----
-
-  async beginStage(imageId: string, store: string): Promise<BeginStage> {
-    const current = this.stage;
-    if (current && Date.now() - current.renewedAt <= STAGE_TTL_MS) {
-      return refuse("conflict", "Image status transition from uploading to uploading is not allowed");
-    }
-    if (current) await this.expireStage(current);
-    const stageId = crypto.randomUUID();
-    const lease: StageLease = { stageId, imageId, store, key: `staging/${imageId}/${stageId}`, renewedAt: Date.now(), cancelled: false };
-    // Written before any I/O, so a concurrent begin sees it.
-    this.kv.put(STAGE, lease);
-    const drop = () => this.stage?.stageId === stageId && this.kv.delete(STAGE);
-    try {
-      const repo = this.repo();
-      const image = await repo.get(imageId);
-      if (!image) {
-        drop();
-        return refuse("not_found", `No image found with ID ${imageId}`);
-      }
-      try {
-        assertTransition(image.status, "uploading", image);
-      } catch (e) {
-        drop();
-        if (e instanceof InvalidStatusTransition) return refuse("conflict", e.message);
-        throw e;
-      }
-      const moved = await repo.change(imageId, { from: ["queued"], to: "uploading", fields: { updatedAt: nowIso() } });
-      if (!moved) {
-        drop();
-        return refuse("conflict", "Image status transition from queued to uploading is not allowed");
-      }
-      await this.scheduleAlarm();
-      return { ok: true, stageId, key: lease.key, image: moved };
-    } catch (e) {
-      drop();
-      throw e;
-    }
-  }
-
-  renewStage(stageId: string): "ok" | "cancelled" | "lost" {
-    const lease = this.stage;
-    if (!lease || lease.stageId !== stageId) return "lost";
-    if (lease.cancelled) return "cancelled";
-    this.kv.put(STAGE, { ...lease, renewedAt: Date.now() });
-    return "ok";
-  }
-
-  async finishStage(imageId: string, stageId: string, size: number, stageHost: string | null): Promise<FinishStage> {
-    const lease = this.stage;
-    if (!lease || lease.stageId !== stageId) return refuse("lost", `The staging of image ${imageId} took too long and was abandoned.`);
-    const goneAnswer = refuse("gone", `Image ${imageId} could not be found after staging. The image may have been deleted meanwhile.`);
-    if (lease.cancelled) {
-      await this.discardStage(lease);
-      return goneAnswer;
-    }
-    const image = await this.repo().change(imageId, {
-      from: ["uploading"],
-      fields: { size, updatedAt: nowIso() },
-      set: stageHost ? { [STAGE_HOST]: stageHost } : {},
-    });
-    if (!image) {
-      await this.discardStage(lease);
-      return goneAnswer;
-    }
-    this.kv.put(STAGED, { store: lease.store, key: lease.key, size } satisfies StagedData);
-    this.kv.delete(STAGE);
-    return { ok: true, image };
-  }
-
-  /** The attempt failed (or its lease expired): its object goes, uploading → queued. */
-  async abortStage(stageId: string): Promise<void> {
-    const lease = this.stage;
-    if (lease?.stageId === stageId) await this.expireStage(lease);
-  }
-
-  private async expireStage(lease: StageLease): Promise<void> {
-    this.host.addOrphans([{ store: lease.store, key: lease.key }]);
-    if (!lease.cancelled) {
-      await this.repo().change(lease.imageId, { from: ["uploading"], to: "queued", fields: { ...CLEARED, updatedAt: nowIso() }, unset: [STAGE_HOST] });
-    }
-    if (this.stage?.stageId === lease.stageId) this.kv.delete(STAGE);
-    await this.host.reap();
-  }
-
-  private async discardStage(lease: StageLease): Promise<void> {
-    this.host.addOrphans([{ store: lease.store, key: lease.key }]);
-    if (this.stage?.stageId === lease.stageId) this.kv.delete(STAGE);
-    await this.host.reap();
   }
 
   // ---- the import lock ----
@@ -250,7 +137,7 @@ export class ImportLocks {
         drop();
         return refusal;
       }
-      if (plan.method === "glance-direct") this.save({ ...this.record!, staged: this.staged ?? null });
+      if (plan.method === "glance-direct") this.save({ ...this.record!, staged: this.staging.staged ?? null });
       const locked = await repo.change(imageId, { from: [image.status], set: { [IMPORT_TASK]: plan.taskId }, fields: { updatedAt: nowIso() } });
       if (!locked) {
         drop();
@@ -271,8 +158,7 @@ export class ImportLocks {
     }
     if (image.status === "active") return refuse("conflict", "Image with status active cannot be target for import");
     if (plan.method === "glance-direct") {
-      const live = this.stage && !this.stage.cancelled;
-      return image.status === "uploading" && this.staged && !live ? null : refuse("conflict", "Image needs to be staged before 'glance-direct' method can be used");
+      return image.status === "uploading" && this.staging.staged && !this.staging.inFlight ? null : refuse("conflict", "Image needs to be staged before 'glance-direct' method can be used");
     }
     return image.status === "queued" ? null : refuse("conflict", `Image needs to be in 'queued' state to use '${plan.method}' method`);
   }
@@ -474,7 +360,7 @@ export class ImportLocks {
     } else if (r.staged) {
       orphans.push({ store: r.staged.store, key: r.staged.key });
     }
-    if (r.staged && (result.success || !image || image.status === "importing")) this.kv.delete(STAGED);
+    if (r.staged && (result.success || !image || image.status === "importing")) this.staging.dropStaged();
     this.host.addOrphans(orphans);
     await this.settleTask(taskId, imageId, result);
     if (this.record?.taskId === taskId) this.kv.delete(IMPORT);
@@ -543,16 +429,7 @@ export class ImportLocks {
 
   /** The image was deleted: staged data and partial objects go; the import's next step answers "gone". */
   async onImageDeleted(): Promise<void> {
-    const lease = this.stage;
-    if (lease) {
-      this.kv.put(STAGE, { ...lease, cancelled: true });
-      this.host.addOrphans([{ store: lease.store, key: lease.key }]);
-    }
-    const staged = this.staged;
-    if (staged) {
-      this.host.addOrphans([staged]);
-      this.kv.delete(STAGED);
-    }
+    this.staging.onImageDeleted();
     const r = this.record;
     if (r) {
       this.host.addOrphans(Object.entries(r.writing).map(([store, key]) => ({ store, key })));
@@ -562,8 +439,7 @@ export class ImportLocks {
 
   /** Alarm duty: expire a dead staging attempt and a dead import. Then re-arm. */
   async onAlarm(): Promise<void> {
-    const lease = this.stage;
-    if (lease && Date.now() - lease.renewedAt > STAGE_TTL_MS) await this.expireStage(lease);
+    await this.staging.onAlarm();
     const r = this.record;
     if (r && this.expired(r)) await this.expire(r);
     await this.scheduleAlarm();
@@ -571,15 +447,9 @@ export class ImportLocks {
 
   /** Sets the alarm for the next deadline here, unless an earlier alarm is set. */
   async scheduleAlarm(): Promise<void> {
-    const due: number[] = [];
-    const lease = this.stage;
-    if (lease) due.push(lease.renewedAt + STAGE_TTL_MS + 1);
     const r = this.record;
-    if (r) due.push(r.renewedAt + this.ttlMs + 1);
-    if (due.length === 0) return;
-    const at = Math.min(...due);
-    const current = await this.host.storage.getAlarm();
-    if (current === null || current > at) await this.host.storage.setAlarm(at);
+    const due = [this.staging.due, r ? r.renewedAt + this.ttlMs + 1 : null].filter((t): t is number => t !== null);
+    await this.host.armAlarm(due.length ? Math.min(...due) : null);
   }
 }
 

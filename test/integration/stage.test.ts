@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { STAGE_TTL_MS, type StageLease } from "../../src/durable-objects/import-lock";
+import { STAGE_TTL_MS, type StageLease } from "../../src/durable-objects/staging";
 import type { ImageObject } from "../../src/durable-objects/image-object";
 import { ADMIN, OTHER, OWNER, READER, call, createImage, json, sinkEvents } from "../helpers/api";
 import { MiB, OCTET, bytes, controlledBody, rowOf, show, streamOf, upload } from "../helpers/image-data";

@@ -1,3 +1,5 @@
+/// <reference types="vite/client" />
+// (vite/client: `?raw` imports and import.meta.glob, which the tests use.)
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];

@@ -57,13 +57,13 @@ describe("notifications through the Queue", () => {
       request_id: null,
       payload: { id: "dup-test" },
     };
-    const batch = createMessageBatch("glance-events", [
+    const batch = createMessageBatch<unknown>("glance-events", [
       { id: "m1", timestamp: new Date(), attempts: 1, body },
       { id: "m2", timestamp: new Date(), attempts: 2, body },
       { id: "m3", timestamp: new Date(), attempts: 1, body: { type: "nonsense" } },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
+    await worker.queue(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks.sort()).toEqual(["m1", "m2", "m3"]);
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM notification_sink WHERE message_id = ?").bind(body.message_id).first<any>();

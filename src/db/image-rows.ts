@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, and, eq, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Image, ImageStatus, Visibility } from "../domain/images/image";
 import type { Db } from "./client";
@@ -30,6 +30,29 @@ export async function hydrate(db: Db, rows: ImageRow[]): Promise<Image[]> {
   for (const t of tags) byId.get(t.imageId)!.tags.push(t.value);
   for (const l of locs) if (l.status === "active") byId.get(l.imageId)!.stores.push(l.store);
   return out;
+}
+
+/**
+ * One image by id, row and properties, tags and stores in a single batch (one D1 round trip).
+ * `liveOnly` leaves soft-deleted rows out.
+ */
+export async function loadOne(db: Db, id: string, liveOnly: boolean): Promise<Image | null> {
+  const where = liveOnly ? and(eq(images.id, id), eq(images.deleted, false)) : eq(images.id, id);
+  const [rows, props, tags, locs] = await db.batch([
+    db.select().from(images).where(where),
+    db.select().from(imageProperties).where(eq(imageProperties.imageId, id)),
+    db.select().from(imageTags).where(eq(imageTags.imageId, id)),
+    db
+      .select({ imageId: imageLocations.imageId, store: imageLocations.store, status: imageLocations.status })
+      .from(imageLocations)
+      .where(eq(imageLocations.imageId, id)),
+  ]);
+  if (rows.length === 0) return null;
+  const image = rowToImage(rows[0]);
+  for (const p of props) image.properties[p.name] = p.value;
+  for (const t of tags) image.tags.push(t.value);
+  for (const l of locs) if (l.status === "active") image.stores.push(l.store);
+  return image;
 }
 
 export function rowToImage(r: ImageRow): Image {

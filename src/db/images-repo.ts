@@ -2,7 +2,7 @@ import { and, asc, count, eq, exists, gt, inArray, ne, notInArray, sql } from "d
 import type { Image, ImageStatus } from "../domain/images/image";
 import type { ImageListQuery, ImageLocation, ImageRepository } from "../domain/ports";
 import type { Db } from "./client";
-import { hydrate, imageColumns, newVersion } from "./image-rows";
+import { hydrate, imageColumns, loadOne, newVersion } from "./image-rows";
 import { listImageRows } from "./images-list";
 import { imageLocations, imageMembers, imageProperties, imageTags, images } from "./schema";
 
@@ -12,14 +12,12 @@ export class D1ImageRepository implements ImageRepository {
   constructor(private readonly db: Db) {}
 
   async get(id: string): Promise<Image | null> {
-    const rows = await this.db.select().from(images).where(live(id));
-    return (await hydrate(this.db, rows))[0] ?? null;
+    return loadOne(this.db, id, true);
   }
 
   /** Includes soft-deleted rows. */
   async getAny(id: string): Promise<Image | null> {
-    const rows = await this.db.select().from(images).where(eq(images.id, id));
-    return (await hydrate(this.db, rows))[0] ?? null;
+    return loadOne(this.db, id, false);
   }
 
   async exists(id: string): Promise<boolean> {

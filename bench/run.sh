@@ -7,6 +7,7 @@
 #   list20big GET  /v2/images?limit=20   as a project owning BIG_N (100k) images       wrk req/s p50 p99
 #   show      GET  /v2/images/{id}                                                      wrk req/s p50 p99
 #   create    POST /v2/images            (new queued image per request)                 wrk req/s p50 p99
+#   health    GET  /healthcheck          (no auth, no database: each server's HTTP floor) wrk req/s p50 p99
 #   put / get PUT and GET /v2/images/{id}/file of SIZE_MB (256) MiB                     curl MiB/s
 #   peak RSS of each server's process tree over the whole run (sampled every 0.2 s)
 # The SMALL_N images go in through the API; the BIG_N ones through SQL (our local D1 with
@@ -247,6 +248,7 @@ for ((r = 1; r <= RUNS; r++)); do
   for sv in "${order[@]}"; do wrk_run "$sv" list20big "$RESULTS/big.lua" "/v2/images?limit=20"; done
   for sv in "${order[@]}"; do wrk_run "$sv" show "$RESULTS/list.lua" "/v2/images/${SHOW_ID[$sv]}"; done
   for sv in "${order[@]}"; do wrk_run "$sv" create "$RESULTS/create.lua" "/v2/images"; done
+  for sv in "${order[@]}"; do wrk_run "$sv" health "$RESULTS/list.lua" "/healthcheck"; done
   for sv in "${order[@]}"; do put_get "$sv" "$r"; done
 done
 touch "$RESULTS/stop-sampling"; sleep 0.5
@@ -303,8 +305,8 @@ fi
   echo
   echo "| endpoint | Glance req/s | ours req/s | ratio ours/Glance | Glance p50 ms | Glance p99 ms | ours p50 ms | ours p99 ms | ours p99 < Glance p50 | non-2xx G/ours |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|"
-  declare -A LABEL=([list20]="list limit=20 of $SMALL_N" [list20big]="list limit=20 of $BIG_N" [show]="show" [create]="create")
-  for m in list20 list20big show create; do
+  declare -A LABEL=([list20]="list limit=20 of $SMALL_N" [list20big]="list limit=20 of $BIG_N" [show]="show" [create]="create" [health]="healthcheck (floor: no auth, no database; not a target)")
+  for m in list20 list20big show create health; do
     g="$RESULTS/glance-$m"; o="$RESULTS/ours-$m"
     echo "| ${LABEL[$m]} | $(median "$g" 1) | $(median "$o" 1) | $(ratio "$(median "$o" 1)" "$(median "$g" 1)") | $(median "$g" 2) | $(median "$g" 3) | $(median "$o" 2) | $(median "$o" 3) | $(lt "$(median "$o" 3)" "$(median "$g" 2)") | $(median "$g" 4)/$(median "$o" 4) |"
   done
@@ -351,7 +353,7 @@ fi
   echo
   echo "| measurement | Glance | ours |"
   echo "|---|---|---|"
-  for m in list20 list20big show create; do
+  for m in list20 list20big show create health; do
     echo "| ${LABEL[$m]} req/s | $(allv "$RESULTS/glance-$m" 1) | $(allv "$RESULTS/ours-$m" 1) |"
     echo "| ${LABEL[$m]} p50/p99 ms | $(paste -d/ <(awk '{print $2}' "$RESULTS/glance-$m" 2>/dev/null) <(awk '{print $3}' "$RESULTS/glance-$m" 2>/dev/null) | paste -sd' ') | $(paste -d/ <(awk '{print $2}' "$RESULTS/ours-$m" 2>/dev/null) <(awk '{print $3}' "$RESULTS/ours-$m" 2>/dev/null) | paste -sd' ') |"
   done

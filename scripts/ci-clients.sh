@@ -2,6 +2,8 @@
 # Real OpenStack clients against the local service (the README's `npm start`):
 #   1. the shared client scenario (glance + openstack CLIs): ../shared/anchor/client-scenario.sh
 #   2. our openstacksdk scenario: scripts/sdk-scenario.py
+#   3. the glance CLI metadefs commands: scripts/metadefs-scenario.sh
+#   4. the large-image client (upload sessions, interrupted and resumed): scripts/upload-session-scenario.sh
 # Starts the service on 127.0.0.1:$PORT (default 9292) with a fresh PERSIST_DIR, waits for it,
 # runs both, stops the service by its process group, prints the totals, exits 1 on any failure.
 # Env: PORT=9292  CI_GLANCE_CONFIG (GLANCE_CONFIG for the service)  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
@@ -93,6 +95,8 @@ run_suite() { # run_suite NAME CMD...
 }
 run_suite client-scenario bash "$SCENARIO" "$URL"
 run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
+run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
+run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
 
 if [[ -s $SVC_LOG ]] && grep -qiE 'uncaught|unhandled|internal server error' "$SVC_LOG"; then
   log "service log mentions errors (tail):"; grep -iE 'uncaught|unhandled|internal server error' "$SVC_LOG" | tail -10 >&2

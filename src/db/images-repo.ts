@@ -83,19 +83,6 @@ export class D1ImageRepository implements ImageRepository {
     return this.getAny(id);
   }
 
-  async softDelete(id: string, status: "deleted" | "pending_delete", at: string): Promise<boolean> {
-    const guard = () => exists(this.db.select({ one: sql`1` }).from(images).where(and(eq(images.id, id), eq(images.deletedAt, at), eq(images.deleted, true))));
-    const [rows] = await this.db.batch([
-      this.db
-        .update(images)
-        .set({ status, deleted: true, deletedAt: at, updatedAt: at, version: newVersion() })
-        .where(live(id))
-        .returning({ id: images.id }),
-      this.db.delete(imageMembers).where(and(eq(imageMembers.imageId, id), guard())),
-    ]);
-    return rows.length > 0;
-  }
-
   async list(q: ImageListQuery): Promise<Image[]> {
     return hydrate(this.db, await listImageRows(this.db, q));
   }

@@ -16,14 +16,3 @@ export function assertTagQuota(settings: Settings, image: Pick<Image, "tags">): 
     throw new QuotaExceeded(`Maximum number of tags exceeded: ${image.tags.length} > ${limit}`, limit, image.tags.length);
   }
 }
-
-export function assertImageCount(settings: Settings, current: number): void {
-  const limit = settings.imageCountTotal;
-  if (limit >= 0 && current + 1 > limit) {
-    throw new QuotaExceeded(
-      `Resource image_count_total is over limit: ${current} of ${limit} used, 1 requested.`,
-      limit,
-      current,
-    );
-  }
-}

@@ -51,23 +51,13 @@ export interface SessionHost {
 }
 
 /** The stored session (times in ms); parts live under their own keys. */
-export interface SessionRecord {
-  id: string;
-  imageId: string;
-  store: string;
-  key: string;
-  multipartId: string;
-  size: number;
-  partSize: number;
-  partCount: number;
-  sha512: string | null;
-  status: UploadSessionStatus;
+export interface SessionRecord
+  extends Pick<UploadSession, "id" | "imageId" | "store" | "key" | "multipartId" | "size" | "partSize" | "partCount" | "sha512" | "status" | "message"> {
   createdAt: number;
   touchedAt: number;
   /** When the checksum job was (last) queued. */
   queuedAt: number | null;
   completedAt: number | null;
-  message: string | null;
 }
 
 interface PendingAbort {

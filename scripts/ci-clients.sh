@@ -4,8 +4,10 @@
 #   2. our openstacksdk scenario: scripts/sdk-scenario.py
 #   3. the glance CLI metadefs commands: scripts/metadefs-scenario.sh
 #   4. the large-image client (upload sessions, interrupted and resumed): scripts/upload-session-scenario.sh
+#   5. sharing between two projects with real Keystone tokens: scripts/keystone-scenario.sh (starts
+#      Debian's keystone and a second instance of this service in AUTH_MODE=keystone, on free ports)
 # Starts the service on 127.0.0.1:$PORT (default 9292) with a fresh PERSIST_DIR, waits for it,
-# runs both, stops the service by its process group, prints the totals, exits 1 on any failure.
+# runs the scenarios, stops the service by its process group, prints the totals, exits 1 on any failure.
 # Env: PORT=9292  CI_GLANCE_CONFIG (GLANCE_CONFIG for the service)  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
 #      SCENARIO_TIMEOUT=1200 (seconds per scenario; ~4 min on an idle 2-core machine)
 set -uo pipefail
@@ -23,7 +25,7 @@ SCENARIO=$SHARED/anchor/client-scenario.sh
 [[ -f $SCENARIO ]] || { log "client-scenario.sh not found (looked in $(dirname "$REPO")/shared and /work/shared)"; exit 1; }
 
 # ---- clients (Debian packages); install only what is missing
-PKGS=(python3-glanceclient python3-openstackclient python3-openstacksdk curl jq)
+PKGS=(python3-glanceclient python3-openstackclient python3-openstacksdk keystone curl jq)
 MISSING=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || MISSING+=("$p"); done
 if ((${#MISSING[@]})); then
@@ -97,6 +99,7 @@ run_suite client-scenario bash "$SCENARIO" "$URL"
 run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
 run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
 run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
+run_suite keystone-scenario bash "$REPO/scripts/keystone-scenario.sh"
 
 if [[ -s $SVC_LOG ]] && grep -qiE 'uncaught|unhandled|internal server error' "$SVC_LOG"; then
   log "service log mentions errors (tail):"; grep -iE 'uncaught|unhandled|internal server error' "$SVC_LOG" | tail -10 >&2

@@ -70,5 +70,5 @@ fi
 cat <<OUT
 keystone at $URL/v3 (admin/$PW; users user-projA, user-projB / $PW)
 run this service against it:
-  KEYSTONE_URL=$URL/v3 KEYSTONE_SERVICE_CREDENTIALS='{"username":"glance","password":"glance-secret","project_name":"service"}'
+  AUTH_MODE=keystone KEYSTONE_URL=$URL/v3 KEYSTONE_SERVICE_CREDENTIALS='{"username":"glance","password":"glance-secret","project_name":"service"}' npm start
 OUT

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Sharing between two projects with real Keystone tokens (issue 4): starts Debian's `keystone`
+# (test/setup/start-debian-keystone.sh: projects projA/projB with a member user each, a `glance`
+# service user), starts this service in AUTH_MODE=keystone against it, then drives the unmodified
+# clients: `openstack image add project` / `image set --accept` / `image remove project`,
+# `glance member-create` / `member-update` / `member-list`, plus token checks with curl (401s,
+# identity headers ignored, cached tokens through a Keystone outage, 503 for unknown tokens).
+# Stops both servers (by their process groups); prints `N passed, N failed`; exit 1 on a failure.
+# Env: KS_PORT, SVC_PORT (default: free ports)  KEEP_STATE=1 (keep the temp dir with both logs)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+log() { echo "[keystone-scenario] $*" >&2; }
+PY=/usr/bin/python3
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+KS_PORT=${KS_PORT:-$(free_port)}
+SVC_PORT=${SVC_PORT:-$(free_port)}
+KS=http://127.0.0.1:$KS_PORT
+SVC=http://127.0.0.1:$SVC_PORT
+W=$(mktemp -d /tmp/keystone-scenario.XXXXXX)
+export KS_DIR=$W/keystone
+
+# ---- Debian's keystone (installed here if missing; CI may only have the clients)
+if ! dpkg-query -W -f='${Status}' keystone 2>/dev/null | grep -q '^install ok installed'; then
+  log "installing keystone"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends keystone >/dev/null; } \
+    || { log "apt-get install keystone failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+SVC_PID=""
+stop_group() { # stop_group PID: TERM the process group, then KILL what is left after 10 s
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  kill -KILL -- "-$pid" 2>/dev/null
+}
+stop_keystone() { [[ -f $KS_DIR/keystone.pid ]] && stop_group "$(cat "$KS_DIR/keystone.pid")"; }
+cleanup() {
+  [[ -n $SVC_PID ]] && stop_group "$SVC_PID"
+  stop_keystone
+  if [[ ${KEEP_STATE:-0} == 1 ]]; then log "state kept in $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+T0=$(date +%s)
+if ! KS_PORT=$KS_PORT GLANCE_URL=$SVC bash test/setup/start-debian-keystone.sh >"$W/keystone-setup.log" 2>&1 \
+   || ! curl -fsS -o /dev/null "$KS/v3"; then
+  log "keystone did not start; log tail:"; tail -20 "$W/keystone-setup.log" >&2; tail -20 "$KS_DIR/log/wsgi.log" >&2
+  echo "0 passed, 1 failed"; exit 1
+fi
+log "keystone ready on $KS after $(( $(date +%s) - T0 )) s"
+
+# ---- this service, keystone mode, validating tokens with the `glance` service user
+AUTH_MODE=keystone KEYSTONE_URL=$KS/v3 \
+  KEYSTONE_SERVICE_CREDENTIALS='{"username":"glance","password":"glance-secret","project_name":"service"}' \
+  GLANCE_CONFIG='{"notification_sink":true}' PORT=$SVC_PORT PERSIST_DIR=$W/persist \
+  setsid npm start >"$W/service.log" 2>&1 </dev/null &
+SVC_PID=$!
+for _ in $(seq 1 240); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SVC/healthcheck") == 200 ]] && break
+  kill -0 "$SVC_PID" 2>/dev/null || break
+  sleep 0.5
+done
+if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SVC/healthcheck") != 200 ]]; then
+  log "service did not start; log tail:"; tail -30 "$W/service.log" >&2
+  echo "0 passed, 1 failed"; exit 1
+fi
+log "service ready on $SVC (AUTH_MODE=keystone)"
+
+# ---- clients: every command authenticates against Keystone and finds the image endpoint in its catalog
+PASS=0; FAIL=0
+ok() { PASS=$((PASS+1)); echo "PASS  $1"; }
+bad() { FAIL=$((FAIL+1)); echo "FAIL  $1${2:+ -- $2}"; }
+step() { local n=$1; shift; if "$@" >"$W/last" 2>&1; then ok "$n"; else bad "$n" "$(tail -c 300 "$W/last" | tr '\n' ' ')"; fi; }
+refused() { # refused NAME REGEX CMD...: the command fails, saying why (REGEX, e.g. the HTTP code)
+  local n=$1 why=$2; shift 2
+  if "$@" >"$W/last" 2>&1; then bad "$n" "the command succeeded"
+  elif grep -qiE -- "$why" "$W/last"; then ok "$n"
+  else bad "$n" "failed, but not with /$why/: $(tail -c 300 "$W/last" | tr '\n' ' ')"; fi
+}
+check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "$(tail -c 300 "$W/last" | tr '\n' ' ')"; fi; }
+as() { # as USER CMD...: run a client as user-projA, user-projB or admin
+  local user=$1 project=$1; shift
+  case $user in user-projA) project=projA ;; user-projB) project=projB ;; admin) project=admin ;; esac
+  mkdir -p "$W/home"
+  env HOME="$W/home" OS_AUTH_URL="$KS/v3" OS_IDENTITY_API_VERSION=3 OS_IMAGE_API_VERSION=2 \
+    OS_USERNAME="$user" OS_PASSWORD=secret OS_PROJECT_NAME="$project" \
+    OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_INTERFACE=public OS_REGION_NAME=RegionOne \
+    "$@" </dev/null
+}
+A() { as user-projA openstack "$@"; }
+B() { as user-projB openstack "$@"; }
+NOTFOUND='404|not found|No Image'; FORBIDDEN='403|Forbidden'
+code() { curl -s -o "$W/body" -w '%{http_code}' "$@"; } # code CURL-ARGS...: the status, the body in $W/body
+
+PA=$(as admin openstack project show projA -f value -c id 2>"$W/last")
+PB=$(as admin openstack project show projB -f value -c id 2>>"$W/last")
+check "keystone knows projA and projB" test -n "$PA" -a -n "$PB"
+TA=$(A token issue -f value -c id 2>"$W/last")
+check "user-projA gets a token" test -n "$TA"
+
+# tokens: what the service accepts
+check "no token -> 401 with WWW-Authenticate" \
+  test "$(curl -s -o /dev/null -D "$W/hdr" -w '%{http_code}' "$SVC/v2/images")" = 401 -a -n "$(grep -i '^www-authenticate: keystone' "$W/hdr")"
+check "an unknown token -> 401" test "$(code -H 'X-Auth-Token: not-a-token' "$SVC/v2/images")" = 401
+check "projA's token lists images (200)" test "$(code -H "X-Auth-Token: $TA" "$SVC/v2/images")" = 200
+
+# openstack: share an image from projA with projB
+head -c 3000000 /dev/urandom >"$W/data"
+IMG=$(A image create ks-shared --disk-format raw --container-format bare --shared --file "$W/data" -f value -c id 2>"$W/last")
+check "projA: openstack image create --shared --file" test -n "$IMG"
+step "projA: image is active and owned by projA" A image show "$IMG" -f json
+check "  owner is projA's id, status active" \
+  test "$(jq -r '.owner + " " + .status' "$W/last" 2>/dev/null)" = "$PA active"
+refused "projB cannot see it before it is shared" "$NOTFOUND" B image show "$IMG"
+check "identity headers are ignored (projB token + X-Project-Id/X-Roles of projA admin -> 404)" \
+  test "$(code -H "X-Auth-Token: $(B token issue -f value -c id)" -H "X-Project-Id: $PA" -H 'X-Roles: admin,member,reader' "$SVC/v2/images/$IMG")" = 404
+step "projA: openstack image add project <projB id>" A image add project "$IMG" "$PB" -f json
+check "  member projB is pending" test "$(jq -r '.status' "$W/last" 2>/dev/null)" = pending
+step "projB: openstack image list (pending share not listed by default)" B image list -f value -c ID
+check "  not in projB's default list" bash -c "! grep -qx '$IMG' '$W/last'"
+step "projB: openstack image list --member-status pending" B image list --shared --member-status pending -f value -c ID
+check "  listed as pending" grep -qx "$IMG" "$W/last"
+refused "projB cannot add members to projA's image" "$FORBIDDEN" B image add project "$IMG" "$PB"
+step "projB: openstack image set --accept" B image set --accept "$IMG"
+step "projB: openstack image member list (its own row)" B image member list "$IMG" -f json
+check "  projB accepted" test "$(jq -r '[.[] | .["Member ID"] + ":" + .Status] | join(",")' "$W/last" 2>/dev/null)" = "$PB:accepted"
+step "projB: openstack image list now shows it" B image list -f value -c ID
+check "  in projB's default list" grep -qx "$IMG" "$W/last"
+step "projB: openstack image save" B image save --file "$W/out" "$IMG"
+check "  the bytes round-trip" cmp -s "$W/data" "$W/out"
+refused "projB cannot delete projA's image" "$FORBIDDEN" B image delete "$IMG"
+refused "projB cannot rename projA's image" "$FORBIDDEN" B image set --name stolen "$IMG"
+step "projA: openstack image member list" A image member list "$IMG" -f json
+check "  projA sees projB accepted" grep -q "\"$PB\"" "$W/last"
+step "projA: openstack image remove project" A image remove project "$IMG" "$PB"
+refused "projB no longer sees it" "$NOTFOUND" B image show "$IMG"
+
+# glance CLI: the same flow with member-create / member-update / member-list
+IMG2=$(as user-projA glance image-create --name ks-glance --disk-format raw --container-format bare --visibility shared 2>"$W/last" | awk '$2 == "id" {print $4}')
+check "projA: glance image-create --visibility shared" test -n "$IMG2"
+step "projA: glance member-create" as user-projA glance member-create "$IMG2" "$PB"
+check "  pending" grep -q pending "$W/last"
+refused "projA cannot accept on projB's behalf (glance member-update)" "$FORBIDDEN" as user-projA glance member-update "$IMG2" "$PB" accepted
+step "projB: glance member-update accepted" as user-projB glance member-update "$IMG2" "$PB" accepted
+step "projA: glance member-list" as user-projA glance member-list --image-id "$IMG2"
+check "  projB accepted" grep -q "$PB.*accepted" "$W/last"
+step "projB: glance image-show" as user-projB glance image-show "$IMG2"
+step "projB: glance member-update rejected" as user-projB glance member-update "$IMG2" "$PB" rejected
+step "projB: glance image-list" as user-projB glance image-list
+check "  a rejected share is not listed" bash -c "! grep -q '$IMG2' '$W/last'"
+step "projA: glance member-delete" as user-projA glance member-delete "$IMG2" "$PB"
+refused "projB cannot see it after member-delete" "$NOTFOUND" as user-projB glance image-show "$IMG2"
+step "projA: openstack image delete (both images)" A image delete "$IMG" "$IMG2"
+
+# Keystone goes away: tokens already validated stay valid from the cache; anything else is 503, never let in
+TB=$(B token issue -f value -c id 2>"$W/last")
+check "user-projB gets a token (not yet seen by the service)" test -n "$TB"
+stop_keystone
+check "keystone stopped" bash -c "! curl -s -o /dev/null --max-time 2 '$KS/v3'"
+check "a cached token still works while Keystone is down (200)" test "$(code -H "X-Auth-Token: $TA" "$SVC/v2/images")" = 200
+check "an unvalidated token while Keystone is down -> 503" test "$(code -H "X-Auth-Token: $TB" "$SVC/v2/images")" = 503
+check "  with a Glance-shaped body" grep -q '503 Service Unavailable' "$W/body"
+
+if grep -qiE 'uncaught|unhandled' "$W/service.log"; then bad "service log has no uncaught errors" "$(grep -iE 'uncaught|unhandled' "$W/service.log" | tail -3)"; fi
+echo "keystone scenario: $(( $(date +%s) - T0 )) s"
+echo "$PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]

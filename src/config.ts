@@ -60,6 +60,8 @@ const ConfigSchema = z
     // hours a finished task is kept (glance [task] task_time_to_live)
     task_time_to_live: z.number().int().positive().default(48),
     image_size_cap: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(1099511627776),
+    // glance [image_format] require_image_format_match: bare-container data must be its disk_format
+    require_image_format_match: z.boolean().default(true),
     user_storage_quota: storageSize.default(0),
     disabled_notifications: z.array(z.string()).default([]),
     notification_sink: z.boolean().default(false),
@@ -211,6 +213,7 @@ export function parseSettings(raw: RawConfig): Settings {
     ...limitSettings(c.image_count_total, c.unified_limits, toBytes(c.user_storage_quota)),
     taskTimeToLive: c.task_time_to_live,
     imageSizeCap: c.image_size_cap,
+    requireImageFormatMatch: c.require_image_format_match,
     disabledNotifications: c.disabled_notifications,
     notificationSink: c.notification_sink,
     publisherId: c.default_publisher_id,

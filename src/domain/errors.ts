@@ -44,5 +44,8 @@ export class QuotaExceeded extends DomainError {
 }
 
 export const imageNotFound = (id: string) => notFound(`No image found with ID ${id}`);
+/** glance InvalidImageData → webob's 415, the reason in its detail. */
+export const invalidImageData = (reason: string) =>
+  unsupportedMediaType("The request media type application/octet-stream is not supported by this server.", reason);
 export const readOnlyAttribute = (name: string) => forbidden(`Attribute '${name}' is read-only.`);
 export const reservedAttribute = (name: string) => forbidden(`Attribute '${name}' is reserved.`);

@@ -1,5 +1,6 @@
 // Interfaces the domain needs from the outside world; adapters live in src/db, src/store,
 // src/queues and src/durable-objects. Nothing here knows about D1, R2 or Queues.
+import type { Inspection } from "./images/disk-format";
 import type { Image, ImageStatus } from "./images/image";
 import type { ImageMember, MemberStatus } from "./members/member";
 
@@ -106,7 +107,7 @@ export interface ObjectStore {
   read(key: string, options?: ReadOptions): Promise<StoredData | null>;
   delete(keys: string[]): Promise<void>;
   /** Size, MD5 and SHA-512 of a stored object, read through once (null when there is none). */
-  digest(key: string): Promise<WrittenData | null>;
+  digest(key: string, inspect?: ChunkObserver): Promise<WrittenData | null>;
   /** Multipart uploads assembled across requests (upload sessions, imports that pull data). */
   readonly multipart: MultipartUploads;
 }
@@ -119,6 +120,12 @@ export interface WriteOptions {
   tooLarge: () => Error;
   /** Aborting cancels the body and fails the write with the signal's reason. */
   signal?: AbortSignal;
+  /** Sees every chunk, in order (the disk format inspector). */
+  inspect?: ChunkObserver;
+}
+
+export interface ChunkObserver {
+  update(chunk: Uint8Array): void;
 }
 
 export interface WrittenData {
@@ -271,5 +278,6 @@ export interface UploadSessionCoordinator {
   /** Drops the session and its parts; saving → queued. */
   abort(imageId: string, sessionId: string): Promise<SessionAnswer<{ image: Image | null }>>;
   /** After hashing: saving → active with the data (or back to queued when it is not what was announced). */
-  settle(imageId: string, sessionId: string, data: WrittenData | null): Promise<SettleSession>;
+  /** `inspection`: what the data is (the coordinator judges it against the image's formats). */
+  settle(imageId: string, sessionId: string, data: WrittenData | null, inspection: Inspection): Promise<SettleSession>;
 }

@@ -26,6 +26,8 @@ export interface Settings {
   /** Hours a finished task is kept (glance [task] task_time_to_live). */
   taskTimeToLive: number;
   imageSizeCap: number;
+  /** Glance [image_format] require_image_format_match: data in a bare container must be its disk_format (else 415). */
+  requireImageFormatMatch: boolean;
   /** Bytes per owner (0 = unlimited), Glance `user_storage_quota`. */
   userStorageQuota: number;
   disabledNotifications: string[];

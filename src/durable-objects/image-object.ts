@@ -3,6 +3,7 @@ import { settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
 import { DomainError } from "../domain/errors";
+import type { Inspection } from "../domain/images/disk-format";
 import type { Image, ImageStatus } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";
@@ -305,7 +306,7 @@ export class ImageObject extends DurableObject<Env> {
     return this.imports.beginWrite(id, taskId, store);
   }
 
-  importStoreWritten(id: string, taskId: string, store: string, key: string, data: WrittenData, activate: boolean) {
+  importStoreWritten(id: string, taskId: string, store: string, key: string, data: WrittenData & { virtualSize: number | null }, activate: boolean) {
     return this.imports.storeWritten(id, taskId, store, key, data, activate);
   }
 
@@ -351,8 +352,8 @@ export class ImageObject extends DurableObject<Env> {
     return this.sessions.abort(id, sessionId);
   }
 
-  settleSession(id: string, sessionId: string, data: WrittenData | null) {
-    return this.sessions.settle(id, sessionId, data);
+  settleSession(id: string, sessionId: string, data: WrittenData | null, inspection: Inspection) {
+    return this.sessions.settle(id, sessionId, data, inspection);
   }
 
   // ---- objects to remove, retried until they are gone ----

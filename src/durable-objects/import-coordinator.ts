@@ -71,7 +71,7 @@ export class DurableObjectImportCoordinator implements ImportCoordinator {
     return this.stub(id).beginImportWrite(id, taskId, store) as Promise<ImportStep<{ key: string }>>;
   }
 
-  storeWritten(id: string, taskId: string, store: string, key: string, data: WrittenData, activate: boolean): Promise<ImportStep<{ image: Image; activated: boolean; key: string }>> {
+  storeWritten(id: string, taskId: string, store: string, key: string, data: WrittenData & { virtualSize: number | null }, activate: boolean): Promise<ImportStep<{ image: Image; activated: boolean; key: string }>> {
     return this.stub(id).importStoreWritten(id, taskId, store, key, data, activate) as Promise<ImportStep<{ image: Image; activated: boolean; key: string }>>;
   }
 

@@ -257,7 +257,7 @@ export class ImportLocks {
     return { ok: true, key };
   }
 
-  async storeWritten(imageId: string, taskId: string, store: string, key: string, data: WrittenData, activate: boolean) {
+  async storeWritten(imageId: string, taskId: string, store: string, key: string, data: WrittenData & { virtualSize: number | null }, activate: boolean) {
     const held = this.holder(imageId, taskId);
     if ("ok" in held) {
       this.host.addOrphans([{ store, key }]);
@@ -284,8 +284,7 @@ export class ImportLocks {
         checksum: data.md5,
         osHashAlgo: settings.hashingAlgorithm,
         osHashValue: data.sha512,
-        // As for uploads: raw data in a bare container is its own virtual disk.
-        virtualSize: image.diskFormat === "raw" && image.containerFormat === "bare" ? data.size : null,
+        virtualSize: data.virtualSize,
       });
     }
     const to = activate && image.status === "importing" ? "active" : undefined;

@@ -1,4 +1,5 @@
 import type { Image } from "../domain/images/image";
+import type { Inspection } from "../domain/images/disk-format";
 import type {
   NewUploadSession,
   PartTarget,
@@ -47,7 +48,7 @@ export class DurableObjectSessions implements UploadSessionCoordinator {
     return this.stub(imageId).abortSession(imageId, sessionId) as Promise<SessionAnswer<{ image: Image | null }>>;
   }
 
-  settle(imageId: string, sessionId: string, data: WrittenData | null) {
-    return this.stub(imageId).settleSession(imageId, sessionId, data) as Promise<SettleSession>;
+  settle(imageId: string, sessionId: string, data: WrittenData | null, inspection: Inspection) {
+    return this.stub(imageId).settleSession(imageId, sessionId, data, inspection) as Promise<SettleSession>;
   }
 }

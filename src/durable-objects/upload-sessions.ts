@@ -6,6 +6,8 @@
 // multipart upload is aborted and the image goes back to queued.
 import type { D1ImageRepository } from "../db/images-repo";
 import { DomainError } from "../domain/errors";
+import { settingsFor } from "../config";
+import { type Inspection, judgeDiskFormat } from "../domain/images/disk-format";
 import type { Image } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";
@@ -294,7 +296,7 @@ export class UploadSessions {
   }
 
   /** The checksum job's answer: activate, or fail back to queued when the data is not what was announced. */
-  async settle(imageId: string, sessionId: string, data: WrittenData | null): Promise<SettleSession> {
+  async settle(imageId: string, sessionId: string, data: WrittenData | null, inspection: Inspection): Promise<SettleSession> {
     const r = this.record;
     if (!r || r.id !== sessionId || r.status !== "verifying") return { ok: false, reason: "stale" };
     const failure =
@@ -305,14 +307,17 @@ export class UploadSessions {
           : r.sha512 && data.sha512 !== r.sha512
             ? `The data's sha512 ${data.sha512} does not match the expected ${r.sha512}.`
             : null;
-    if (failure || !data) {
-      await this.fail(r, failure!);
-      return { ok: false, reason: "failed", message: failure! };
-    }
     const repo = this.host.repo();
     const before = await repo.get(imageId);
-    const raw = before?.diskFormat === "raw" && before.containerFormat === "bare";
-    const fields: Partial<Image> = { size: data.size, checksum: data.md5, osHashAlgo: "sha512", osHashValue: data.sha512, virtualSize: raw ? data.size : null };
+    // As for PUT /file: the content must be what disk_format says, and safe.
+    const verdict = before ? judgeDiskFormat(before, inspection, settingsFor(this.host.env).requireImageFormatMatch) : null;
+    const refusal = failure ?? (verdict && !verdict.ok ? verdict.message : null);
+    if (refusal || !data) {
+      await this.fail(r, refusal!);
+      return { ok: false, reason: "failed", message: refusal! };
+    }
+    const virtualSize = verdict?.ok ? verdict.virtualSize : null;
+    const fields: Partial<Image> = { size: data.size, checksum: data.md5, osHashAlgo: "sha512", osHashValue: data.sha512, virtualSize };
     const image = await repo.activateUpload(imageId, fields, { store: r.store, key: r.key }, nowIso());
     if (!image) {
       // Not saving any more (deleted meanwhile): the object must not survive.

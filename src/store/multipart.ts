@@ -2,7 +2,7 @@
 // job: upload sessions (parts sent by a client) and imports that pull data in ranges. Nothing here
 // holds more than one 1 MiB read in memory.
 import { badRequest } from "../domain/errors";
-import type { MultipartUploads, PresignedRequest, WrittenData } from "../domain/ports";
+import type { ChunkObserver, MultipartUploads, PresignedRequest, WrittenData } from "../domain/ports";
 import { Hasher, readChunks } from "./chunks";
 import type { S3Presigner } from "./presign";
 
@@ -61,7 +61,7 @@ export async function putPart(
 }
 
 /** Size, MD5 and SHA-512 of a stored object, in one pass of 1 MiB reads (null when it is missing). */
-export async function hashObject(bucket: R2Bucket, key: string): Promise<WrittenData | null> {
+export async function hashObject(bucket: R2Bucket, key: string, inspect?: ChunkObserver): Promise<WrittenData | null> {
   const obj = await bucket.get(key);
   if (!obj) return null;
   const hasher = new Hasher();
@@ -70,6 +70,7 @@ export async function hashObject(bucket: R2Bucket, key: string): Promise<Written
     for await (const chunk of readChunks(obj.body)) {
       size += chunk.byteLength;
       await hasher.update(chunk);
+      inspect?.update(chunk);
     }
   } catch (e) {
     hasher.abort();

@@ -1,5 +1,5 @@
 import { DomainError, badRequest, serviceUnavailable } from "../domain/errors";
-import type { ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
+import type { ChunkObserver, ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
 import { Hasher, countedStream, readChunks } from "./chunks";
 import type { EdgeCache } from "./edge-cache";
 import { R2MultipartUploads, hashObject } from "./multipart";
@@ -41,8 +41,8 @@ export class R2ObjectStore implements ObjectStore {
     this.multipart = new R2MultipartUploads(bucket, presigner);
   }
 
-  digest(key: string): Promise<WrittenData | null> {
-    return hashObject(this.bucket, key);
+  digest(key: string, inspect?: ChunkObserver): Promise<WrittenData | null> {
+    return hashObject(this.bucket, key, inspect);
   }
 
   async write(key: string, body: ReadableStream<Uint8Array>, o: WriteOptions): Promise<WrittenData> {
@@ -83,6 +83,7 @@ export class R2ObjectStore implements ObjectStore {
         if (total > o.maxBytes) throw o.tooLarge();
         if (total > size) throw sizeMismatch(total, size);
         await hasher.update(chunk);
+        o.inspect?.update(chunk);
         await Promise.race([quiet(writer.write(chunk)), putFailed]);
       }
       if (total !== size) throw sizeMismatch(total, size);
@@ -124,6 +125,7 @@ export class R2ObjectStore implements ObjectStore {
         if (total > o.maxBytes) throw o.tooLarge();
         if (o.size !== null && total > o.size) throw sizeMismatch(total, o.size);
         await hasher.update(chunk);
+        o.inspect?.update(chunk);
         let at = 0;
         while (at < chunk.byteLength) {
           const n = Math.min(chunk.byteLength - at, PART_SIZE - fill);

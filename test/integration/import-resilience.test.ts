@@ -58,7 +58,7 @@ describe("import under failure", () => {
     const w1 = await s.beginImportWrite(img.id, taskId, "store1");
     if (!w1.ok) throw new Error(w1.message);
     await env.STORE1.put(w1.key, data);
-    const written = { size: data.length, md5: await digest("MD5", data), sha512: await digest("SHA-512", data) };
+    const written = { size: data.length, md5: await digest("MD5", data), sha512: await digest("SHA-512", data), virtualSize: null };
     expect((await s.importStoreWritten(img.id, taskId, "store1", w1.key, written, false)).ok).toBe(true);
     const w2 = await s.beginImportWrite(img.id, taskId, "store2");
     if (!w2.ok) throw new Error(w2.message);
@@ -97,7 +97,7 @@ describe("import under failure", () => {
     expect(await d.run(2)).toHaveLength(1);
     expect((await taskOf(img.id)).status).toBe("success");
     // the first one comes back late: refused, and its object is removed
-    const late = await s.importStoreWritten(img.id, taskId, "store1", a.key, { size: 29, md5: "x", sha512: "y" }, true);
+    const late = await s.importStoreWritten(img.id, taskId, "store1", a.key, { size: 29, md5: "x", sha512: "y", virtualSize: null }, true);
     expect(late.ok).toBe(false);
     await vi.waitFor(async () => expect(await objectsOf(img.id)).toHaveLength(1));
     expect((await objectsOf(img.id))[0]).not.toBe(a.key);
@@ -110,7 +110,7 @@ describe("import under failure", () => {
     const second = await s2.beginImportWrite(other.id, t2, "store1");
     if (!first.ok || !second.ok) throw new Error("beginImportWrite refused");
     await env.STORE1.put(first.key, "late");
-    const r = await s2.importStoreWritten(other.id, t2, "store1", first.key, { size: 4, md5: "m", sha512: "s" }, true);
+    const r = await s2.importStoreWritten(other.id, t2, "store1", first.key, { size: 4, md5: "m", sha512: "s", virtualSize: null }, true);
     expect(r).toMatchObject({ ok: false, reason: "superseded" });
     await vi.waitFor(async () => expect(await objectsOf(other.id)).toEqual([]));
     expect((await rowOf(other.id)).status).toBe("importing"); // the other attempt carries on

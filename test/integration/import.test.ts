@@ -111,7 +111,7 @@ describe("import methods, end to end through the queue", () => {
     expect(after).toMatchObject({
       status: "active",
       disk_format: "qcow2",
-      container_format: "bare",
+      container_format: "ovf",
       size: 3 * MiB + 17,
       os_hash_value: remote.sha512,
       checksum: remote.md5,

@@ -73,7 +73,7 @@ describe("upload session lifecycle", () => {
     const r = await stub(img.id).completeSession(img.id, s.id, null);
     expect(r.ok).toBe(true);
     await waitStatus(img.id, "active"); // the first job ran
-    expect((await stub(img.id).settleSession(img.id, s.id, null)).ok).toBe(false); // stale now: no change
+    expect((await stub(img.id).settleSession(img.id, s.id, null, { format: "raw", virtualSize: 0, unsafe: [], size: 0 })).ok).toBe(false); // stale now: no change
     expect((await rowOf(img.id)).status).toBe("active");
 
     const other = await createImage();

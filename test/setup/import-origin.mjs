@@ -80,7 +80,7 @@ async function remoteGlance(url, request) {
     name: "remote",
     status: img.status,
     disk_format: "qcow2",
-    container_format: "bare",
+    container_format: "ovf",
     size: img.size,
     os_hash_algo: img.size && !img.lies ? "sha512" : null,
     os_hash_value: img.size && !img.lies ? await sha512Of(img.size, img.seed) : null,

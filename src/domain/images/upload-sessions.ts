@@ -5,6 +5,7 @@ import { assertMutable } from "../policy/image-policy";
 import type { PresignedRequest, SessionRefusal, UploadSession, UploadSessionPart } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
+import { DiskFormatInspector } from "./disk-format";
 import { assertStorageQuota, dataLimit, importProperties } from "./upload";
 import { parseCompleteRequest, parseDirectPart, parseSessionRequest } from "./upload-session-request";
 
@@ -157,8 +158,9 @@ export async function verifyUploadSession(
   if (!s || s.id !== sessionId || s.status !== "verifying") return null;
   const store = services.stores.get(s.store);
   if (!store) throw new Error(`store ${s.store} is not configured`);
-  const data = await store.digest(s.key);
-  const r = await services.uploadSessions.settle(id, sessionId, data);
+  const inspector = new DiskFormatInspector();
+  const data = await store.digest(s.key, inspector);
+  const r = await services.uploadSessions.settle(id, sessionId, data, inspector.result());
   if (r.ok) {
     notify(services, "image.upload", { ...imagePayload(r.image), ...importProperties(r.image) });
     notify(services, "image.activate", imagePayload(r.image));

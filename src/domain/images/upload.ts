@@ -1,10 +1,11 @@
 import type { RequestContext } from "../context";
-import { QuotaExceeded, badRequest, conflict, gone, imageNotFound } from "../errors";
+import { DomainError, QuotaExceeded, badRequest, conflict, gone, imageNotFound, invalidImageData } from "../errors";
 import { imagePayload, notify, notifyImage } from "../notifications";
 import { assertMutable } from "../policy/image-policy";
 import type { BeginUpload, ObjectStore } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
+import { DiskFormatInspector, judgeDiskFormat } from "./disk-format";
 import type { Image } from "./image";
 
 export interface UploadRequest {
@@ -49,7 +50,8 @@ export async function uploadImageData(services: Services, ctx: RequestContext, i
       await services.coordinator.abortUpload(id, uploadId).catch((err) => console.error(`image ${id}: abort failed (the lease expiry will undo it): ${String(err)}`));
     }
     const error = e instanceof Settled ? e.error : e;
-    notify(services, "image.upload", `Failed to upload image data for image ${id}: ${(error as Error).message}`, "ERROR");
+    const reason = (error instanceof DomainError && error.detail) || (error as Error).message;
+    notify(services, "image.upload", `Failed to upload image data for image ${id}: ${reason}`, "ERROR");
     throw error;
   }
   notify(services, "image.upload", { ...imagePayload(image), ...importProperties(image) });
@@ -78,6 +80,7 @@ async function streamIn(services: Services, image: Image, store: ObjectStore, up
       (e) => console.warn(`image ${id}: lease renewal failed: ${String(e)}`),
     );
   }, RENEW_EVERY_MS);
+  const inspector = new DiskFormatInspector();
   let written;
   try {
     written = await store.write(key, req.body ?? new Blob([]).stream(), {
@@ -85,10 +88,15 @@ async function streamIn(services: Services, image: Image, store: ObjectStore, up
       maxBytes: limit.bytes,
       tooLarge: limit.error,
       signal: stop.signal,
+      inspect: inspector,
     });
   } finally {
     clearInterval(heartbeat);
   }
+  // glance location.py set_data: the content must be what disk_format says, and safe (415 else;
+  // the caller's abort removes the object and puts the image back to queued).
+  const verdict = judgeDiskFormat(image, inspector.result(), services.settings.requireImageFormatMatch);
+  if (!verdict.ok) throw invalidImageData(verdict.message);
   // Re-check the storage quota now that the size is known (glance: concurrent uploads, chunked bodies).
   await assertStorageQuota(services, image, written.size);
   const done = await services.coordinator.finishUpload(id, uploadId, {
@@ -96,8 +104,7 @@ async function streamIn(services: Services, image: Image, store: ObjectStore, up
     checksum: written.md5,
     osHashAlgo: services.settings.hashingAlgorithm,
     osHashValue: written.sha512,
-    // glance's format inspector: raw data in a bare container is its own virtual disk.
-    virtualSize: image.diskFormat === "raw" && image.containerFormat === "bare" ? written.size : null,
+    virtualSize: verdict.virtualSize,
   });
   if (done.ok) return done.image;
   if (done.reason === "lost") await store.delete([key]).catch(() => {});

@@ -93,7 +93,7 @@ export interface ImportCoordinator {
     taskId: string,
     store: string,
     key: string,
-    data: WrittenData,
+    data: WrittenData & { virtualSize: number | null },
     activate: boolean,
   ): Promise<ImportStep<{ image: Image; activated: boolean; key: string }>>;
   /** The store failed: its object goes, the store moves from importing to failed. */

@@ -5,6 +5,7 @@
 // succeeds, the lock's expiry undoes the import.
 import { QuotaExceeded } from "../errors";
 import type { Image } from "../images/image";
+import { DiskFormatInspector, judgeDiskFormat } from "../images/disk-format";
 import { imagePayload, notify, notifyImage } from "../notifications";
 import type { WrittenData } from "../ports";
 import { assertCountUploading, assertImageSizeTotal, assertStageTotal, toMiB } from "../quotas";
@@ -173,6 +174,7 @@ class ImportRun {
         }),
       );
     }, RENEW_EVERY_MS);
+    const inspector = new DiskFormatInspector();
     let written: WrittenData;
     try {
       written = await target.write(key, meter.stream, {
@@ -180,6 +182,7 @@ class ImportRun {
         maxBytes: cap,
         tooLarge: () => new QuotaExceeded(`The image data is larger than image_size_cap (${cap} bytes).`, cap),
         signal: stop.signal,
+        inspect: inspector,
       });
     } catch (e) {
       if (stop.signal.aborted && e === stop.signal.reason) throw e;
@@ -197,8 +200,16 @@ class ImportRun {
       }
       if (this.expected.sha512 && written.sha512 !== this.expected.sha512) throw new SourceError("Downloaded data does not match the remote image's os_hash_value");
     }
+    // As for PUT /file (glance set_data): the content must be what disk_format says, and safe. A
+    // copy is the image's own data, already judged when it was imported or uploaded.
+    let virtualSize: number | null = null;
+    if (state.method !== "copy-image") {
+      const verdict = judgeDiskFormat(this.image, inspector.result(), services.settings.requireImageFormatMatch);
+      if (!verdict.ok) return `Failed to upload image data for image ${id} to store ${store}: ${verdict.message}`;
+      virtualSize = verdict.virtualSize;
+    }
     this.track(recordTaskProgress(services, state.taskId, { message: `Copied ${Math.floor(written.size / MiB)} MiB` }));
-    const r = await services.imports.storeWritten(id, state.taskId, store, key, written, activate);
+    const r = await services.imports.storeWritten(id, state.taskId, store, key, { ...written, virtualSize }, activate);
     if (!r.ok && r.reason === "conflict") return r.message;
     const ok = this.check(r);
     this.done[store] = ok.key;

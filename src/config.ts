@@ -74,6 +74,16 @@ const ConfigSchema = z
       "copy-image",
     ]),
     import_filtering_opts: importFilter.prefault({}),
+    // glance [image_import_opts] image_import_plugins, in order (image_conversion needs qemu-img: not here)
+    image_import_plugins: z.array(z.enum(["no_op", "image_decompression", "inject_image_metadata"])).default([]),
+    // glance [inject_metadata_properties]: what inject_image_metadata sets, unless the importer has one of these roles
+    inject_metadata_properties: z
+      .object({
+        ignore_user_roles: z.array(z.string()).default(["admin"]),
+        inject: z.record(z.string().min(1).max(255), z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
     // glance-download: region → Glance endpoint, and the property prefixes copied from the remote image
     glance_download_endpoints: z.record(z.string().min(1), z.string().url()).default({}),
     glance_download_properties: z.array(z.string().min(1)).default(["hw_", "trait:", "os_distro", "os_secure_boot", "os_type"]),
@@ -220,6 +230,8 @@ export function parseSettings(raw: RawConfig): Settings {
     delayedDelete: c.delayed_delete,
     hashingAlgorithm: c.hashing_algorithm,
     enabledImportMethods: c.enabled_import_methods,
+    importPlugins: c.image_import_plugins,
+    injectMetadata: { ignoreUserRoles: c.inject_metadata_properties.ignore_user_roles, inject: c.inject_metadata_properties.inject },
     importFilter: {
       allowedSchemes: c.import_filtering_opts.allowed_schemes.map((x) => x.toLowerCase()),
       disallowedSchemes: c.import_filtering_opts.disallowed_schemes.map((x) => x.toLowerCase()),

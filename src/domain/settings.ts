@@ -36,6 +36,10 @@ export interface Settings {
   delayedDelete: boolean;
   hashingAlgorithm: "sha512";
   enabledImportMethods: string[];
+  /** glance image_import_plugins, run in this order on every import but copy-image. */
+  importPlugins: ("no_op" | "image_decompression" | "inject_image_metadata")[];
+  /** glance [inject_metadata_properties]. */
+  injectMetadata: { ignoreUserRoles: string[]; inject: Record<string, string> };
   /** web-download (and glance-download) URL filter: glance [import_filtering_opts]. */
   importFilter: ImportFilter;
   /** glance-download: region name → that region's Glance endpoint (Glance reads Keystone's catalog). */

@@ -51,7 +51,7 @@ export class DurableObjectImportCoordinator implements ImportCoordinator {
   }
 
   async dispatch(job: ImportJob): Promise<void> {
-    const msg: ImportMessage = { type: "image_import", task_id: job.taskId, image_id: job.imageId, auth_token: job.authToken, request_id: job.requestId };
+    const msg: ImportMessage = { type: "image_import", task_id: job.taskId, image_id: job.imageId, auth_token: job.authToken, request_id: job.requestId, roles: job.roles };
     await this.queue.send(msg, { contentType: "json" });
   }
 

@@ -12,7 +12,7 @@ export async function handleImportMessage(env: Env, body: ImportMessage): Promis
   const pending: Promise<unknown>[] = [];
   const services = servicesForEnv(env, (p) => pending.push(p), body.request_id);
   try {
-    await runImport(services, { taskId: body.task_id, imageId: body.image_id, authToken: body.auth_token, requestId: body.request_id });
+    await runImport(services, { taskId: body.task_id, imageId: body.image_id, authToken: body.auth_token, requestId: body.request_id, roles: body.roles });
   } finally {
     await Promise.allSettled(pending);
   }

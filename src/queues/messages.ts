@@ -36,6 +36,8 @@ export const ImportMessage = z.object({
   // The caller's token, for glance-download's reads of the remote Glance (queue bodies stay internal).
   auth_token: z.string().nullable(),
   request_id: z.string().nullable(),
+  // The caller's roles (inject_image_metadata skips callers with an ignored role).
+  roles: z.array(z.string()).default([]),
 });
 export type ImportMessage = z.infer<typeof ImportMessage>;
 

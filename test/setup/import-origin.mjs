@@ -5,6 +5,7 @@
 // address was never contacted.
 //
 //   images.example.com  /bytes/<size>/<seed>[?chunked=1]   deterministic data (length known unless chunked)
+//                       /gzip/<size>/<seed>                that data gzipped (a .gz file, no Content-Encoding)
 //                       /broken/<size>/<seed>              sends half of it, then the connection breaks
 //                       /redirect?to=<url>[&status=302]    a redirect
 //                       /status/<code>                     that status, no data
@@ -110,6 +111,8 @@ export default {
         const body = url.searchParams.has("chunked") ? bytesStream(size, seed) : withLength(bytesStream(size, seed), size);
         return new Response(body, { headers: { "Content-Type": "application/octet-stream" } });
       }
+      m = /^\/gzip\/(\d+)\/(\d+)$/.exec(url.pathname);
+      if (m) return new Response(bytesStream(Number(m[1]), Number(m[2])).pipeThrough(new CompressionStream("gzip")), { headers: { "Content-Type": "application/gzip" } });
       m = /^\/broken\/(\d+)\/(\d+)$/.exec(url.pathname);
       if (m) return new Response(bytesStream(Number(m[1]), Number(m[2]), Math.floor(Number(m[1]) / 2)));
       if (url.pathname === "/redirect") {

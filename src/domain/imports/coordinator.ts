@@ -22,6 +22,8 @@ export interface ImportJob {
   /** The caller's token (glance-download reads the remote Glance with it); null when there is none. */
   authToken: string | null;
   requestId: string | null;
+  /** The caller's roles. */
+  roles: string[];
 }
 
 /** Data staged by PUT /stage (glance-direct's source). */

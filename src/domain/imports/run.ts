@@ -14,6 +14,7 @@ import { beginTask, failTask, recordTaskProgress } from "../tasks/lifecycle";
 import { type Task, isTaskFinished, taskTime } from "../tasks/task";
 import type { ImportJob, ImportOutcome, ImportState, ImportStep } from "./coordinator";
 import { IMPORT_FAILED, IMPORTING_TO, storeList } from "./properties";
+import { decompressed, injectImageMetadata } from "./plugins";
 import { type Source, SourceError, fetchFiltered, fetchRemoteImage, metered, responseSource, tokenHeader } from "./sources";
 
 const RENEW_EVERY_MS = 20_000;
@@ -89,6 +90,9 @@ class ImportRun {
     if (allStoresMustSucceed && this.state.failed.length > 0) return failure(`Importing to store(s) ${this.state.failed.join(", ")} failed.`);
     try {
       if (method === "glance-download") await this.remoteMetadata();
+      if (method !== "copy-image" && this.services.settings.importPlugins.includes("inject_image_metadata")) {
+        this.image = (await injectImageMetadata(this.services, this.image.id, this.job.roles ?? [])) ?? this.image;
+      }
       for (const [i, store] of stores.entries()) {
         if (this.done[store] || this.state.failed.includes(store)) continue;
         const activate = method !== "copy-image" && (!allStoresMustSucceed || i === stores.length - 1);
@@ -154,7 +158,7 @@ class ImportRun {
     if (!target) return `Store ${store} is not available.`;
     notify(services, "image.prepare", { ...imagePayload(this.image), backend: store, ...importProperties(this.image) });
     const { key } = this.check(await services.imports.beginWrite(id, state.taskId, store));
-    const source = await this.openSource(store);
+    const source = await this.pluggedSource(store);
     const cap = services.settings.imageSizeCap;
     if (source.length !== null && source.length > cap) {
       await source.body.cancel().catch(() => {});
@@ -220,14 +224,26 @@ class ImportRun {
     return null;
   }
 
-  /** Data this import already wrote elsewhere, else the method's own source. */
-  private async openSource(store: string): Promise<Source> {
-    const { services, state } = this;
+  /**
+   * Data this import already wrote to another store, else the method's source through the
+   * image_decompression plugin when it is on (not for copy-image; not for glance-download, whose
+   * size and hash are the remote image's, compressed or not).
+   */
+  private async pluggedSource(store: string): Promise<Source> {
     for (const [s, key] of Object.entries(this.done)) {
       if (s === store) continue;
-      const data = await services.stores.get(s)?.read(key);
+      const data = await this.services.stores.get(s)?.read(key);
       if (data) return { body: data.body, length: data.length };
     }
+    const source = await this.openSource(store);
+    const { method } = this.state;
+    if (method === "copy-image" || method === "glance-download" || !this.services.settings.importPlugins.includes("image_decompression")) return source;
+    return decompressed(source, this.image.containerFormat);
+  }
+
+  /** The method's own source. */
+  private async openSource(store: string): Promise<Source> {
+    const { services, state } = this;
     const { settings } = services;
     switch (state.method) {
       case "glance-direct": {

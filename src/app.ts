@@ -51,6 +51,13 @@ v2.use("*", async (c, next) => {
   await next();
 });
 v2.use("*", authenticate);
+// Glance routes only the methods it lists: HEAD on an API resource is 405 with Allow (no GET-as-HEAD).
+v2.use("*", async (c, next) => {
+  if (c.req.method !== "HEAD") return next();
+  const allowed = allowedMethods(new URL(c.req.url).pathname);
+  if (allowed.length === 0) throw new HttpError(404, "The resource could not be found.");
+  return errorResponse(c.req.header("Accept"), 405, "The method specified is not allowed for this resource.", { Allow: allowed.join(", ") });
+});
 v2.route("/images", imagesRoutes);
 v2.route("/images", imageDataRoutes);
 v2.route("/images", imageImportRoutes);

@@ -55,6 +55,23 @@ describe("routing errors", () => {
     expect(r3.headers.get("Allow")).toBe("POST");
   });
 
+  it("HEAD on API resources is 405 with Allow, as in Glance (measured: same codes and Allow lists); / and /versions answer it", async () => {
+    const img = await createImage();
+    for (const [path, allow] of [
+      ["/v2/images", ["GET", "POST"]],
+      [`/v2/images/${img.id}`, ["DELETE", "GET", "PATCH"]],
+      [`/v2/images/${img.id}/file`, ["GET", "PUT"]],
+      ["/v2/schemas/image", ["GET"]],
+    ] as const) {
+      const r = await call("HEAD", path);
+      expect(r.status, path).toBe(405);
+      expect(r.headers.get("Allow")?.split(", ").sort(), path).toEqual(allow);
+    }
+    expect((await call("HEAD", "/v2/nothing-here")).status).toBe(404);
+    expect((await call("HEAD", "/versions")).status).toBe(200);
+    expect((await call("HEAD", "/")).status).toBe(300);
+  });
+
   it("501 for a method outside Glance's set", async () => {
     expect((await call("OPTIONS", "/v2/images")).status).toBe(501);
   });

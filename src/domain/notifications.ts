@@ -20,7 +20,7 @@ export function isNotificationEnabled(eventType: string, disabled: readonly stri
 
 /** glance/notifier.py format_image_notification: no locations (they may carry credentials). */
 export function imagePayload(image: Image) {
-  const properties: Record<string, string> = {};
+  const properties: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(image.properties)) properties[k] = v;
   return {
     id: image.id,

@@ -106,6 +106,30 @@ describe("POST /v2/images", () => {
     expect(await json(r)).toMatchObject({ code: "400 Bad Request", title: "Bad Request" });
   });
 
+  it("kernel_id and ramdisk_id may be null: kept and shown as null (as the reference Glance does), set and removed like any property", async () => {
+    const r = await post({ name: "ami-style", kernel_id: null, ramdisk_id: null });
+    expect(r.status).toBe(201);
+    const img = await json(r);
+    expect(img).toMatchObject({ kernel_id: null, ramdisk_id: null });
+    expect(await json(await call("GET", `/v2/images/${img.id}`))).toMatchObject({ kernel_id: null, ramdisk_id: null });
+    const listed = (await json(await call("GET", "/v2/images?limit=1000"))).images.find((i: any) => i.id === img.id);
+    expect(listed).toMatchObject({ kernel_id: null, ramdisk_id: null });
+
+    const kernel = "8b2f5e3a-1111-4c2d-9e8f-0123456789ab";
+    const patch = (ops: unknown) =>
+      call("PATCH", `/v2/images/${img.id}`, { raw: JSON.stringify(ops), headers: { "Content-Type": "application/openstack-images-v2.1-json-patch" } });
+    let after = await json(await patch([{ op: "replace", path: "/kernel_id", value: kernel }]));
+    expect(after).toMatchObject({ kernel_id: kernel, ramdisk_id: null });
+    const filtered = await json(await call("GET", `/v2/images?kernel_id=${kernel}`));
+    expect(filtered.images.map((i: any) => i.id)).toEqual([img.id]);
+    after = await json(await patch([{ op: "replace", path: "/kernel_id", value: null }, { op: "remove", path: "/ramdisk_id" }]));
+    expect(after.kernel_id).toBeNull();
+    expect(after).not.toHaveProperty("ramdisk_id");
+    // other properties still refuse null
+    expect((await patch([{ op: "add", path: "/os_distro", value: null }])).status).toBe(400);
+    expect((await patch([{ op: "add", path: "/free_form", value: null }])).status).toBe(400);
+  });
+
   it("rejects a missing, malformed or non-object body with 400", async () => {
     expect((await call("POST", "/v2/images", { raw: "", headers: { "Content-Type": "application/json" } })).status).toBe(400);
     expect((await call("POST", "/v2/images", { raw: "{nope", headers: { "Content-Type": "application/json" } })).status).toBe(400);

@@ -16,7 +16,7 @@ export function propertyView(c: Context<AppEnv>): (name: string) => boolean {
 export function serializeImage(image: Image, readable: (name: string) => boolean = () => true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(image.properties)) {
-    if (!HIDDEN_PROPERTIES.has(k) && readable(k)) out[k] = v ?? "";
+    if (!HIDDEN_PROPERTIES.has(k) && readable(k)) out[k] = v; // null for kernel_id/ramdisk_id set to null
   }
   Object.assign(out, {
     name: image.name,

@@ -47,7 +47,7 @@ export const imageProperties = sqliteTable(
   {
     imageId: text().notNull(),
     name: text().notNull(),
-    value: text().notNull(),
+    value: text(),
   },
   (t) => [
     uniqueIndex("ux_image_properties").on(t.imageId, t.name),

@@ -23,10 +23,11 @@ export async function createImage(services: Services, ctx: RequestContext, body:
   for (const [key, value] of Object.entries(body)) validateValue(services.settings, key, value);
 
   const now = nowIso(services.now());
-  const properties: Record<string, string> = {};
+  const properties: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(body)) {
-    if (COLUMN_ATTRIBUTES.has(k) || v === null) continue;
-    if (isTypedProperty(k) || typeof v === "string") properties[k] = v as string;
+    if (COLUMN_ATTRIBUTES.has(k)) continue;
+    // Only kernel_id and ramdisk_id pass validation as null; Glance keeps and shows them so.
+    if (isTypedProperty(k) || typeof v === "string") properties[k] = v as string | null;
   }
   const image: Image = {
     id: (body.id as string | undefined)?.toLowerCase() ?? services.newId(),

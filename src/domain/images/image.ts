@@ -36,8 +36,8 @@ export interface Image {
   updatedAt: string;
   deleted: boolean;
   deletedAt: string | null;
-  /** Extra properties (free-form strings), including system os_glance_* ones. */
-  properties: Record<string, string>;
+  /** Extra properties (strings; null only for kernel_id/ramdisk_id, as Glance), including system os_glance_* ones. */
+  properties: Record<string, string | null>;
   tags: string[];
   /** Store ids holding the data (Glance `stores`). */
   stores: string[];

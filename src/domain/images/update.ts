@@ -65,8 +65,8 @@ function applyChange(services: Services, ctx: RequestContext, policy: ImagePolic
   validateValue(services.settings, name, change.value);
   if (!field) {
     assertPropertyAllowed(protections, services.policy, ctx, name, hasProperty ? "update" : "create");
-    if (change.value === null) delete image.properties[name];
-    else image.properties[name] = change.value as string;
+    // null passes validation only for kernel_id/ramdisk_id: kept, and shown as null, as Glance does.
+    image.properties[name] = change.value as string | null;
     return;
   }
   setField(ctx, policy, image, name, field, change.value);

@@ -41,6 +41,8 @@ const ConfigSchema = z
     // seconds to wait for Keystone before answering 503.
     token_cache_time: z.number().int().min(0).max(86400).default(300),
     http_connect_timeout: z.number().positive().max(60).default(5),
+    // a valid X-Service-Token with one of these roles lets an expired user token through
+    service_token_roles: z.array(z.string().min(1)).default(["service"]),
     // how PROPERTY_PROTECTIONS names who may do what: role lists or policy rule names
     property_protection_rule_format: z.enum(["roles", "policies"]).default("roles"),
     public_endpoint: z.string().url().nullable().default(null),
@@ -154,7 +156,7 @@ const ServiceCredentialsSchema = z.union([
   z.object({ application_credential_id: z.string().min(1), application_credential_secret: z.string().min(1) }).strict(),
 ]);
 
-function keystoneSettings(raw: RawConfig, tokenCacheTime: number, timeout: number): KeystoneSettings {
+function keystoneSettings(raw: RawConfig, tokenCacheTime: number, timeout: number, serviceTokenRoles: string[]): KeystoneSettings {
   const url = (raw.KEYSTONE_URL ?? "").trim().replace(/\/+$/, "").replace(/\/v3$/, "");
   if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError("AUTH_MODE keystone needs KEYSTONE_URL, e.g. https://keystone.example.com/v3");
   let serviceAuth: KeystoneSettings["serviceAuth"];
@@ -176,7 +178,7 @@ function keystoneSettings(raw: RawConfig, tokenCacheTime: number, timeout: numbe
   } else {
     throw new ConfigError("AUTH_MODE keystone needs the KEYSTONE_SERVICE_TOKEN or KEYSTONE_SERVICE_CREDENTIALS secret");
   }
-  return { url, tokenCacheTime, timeout, serviceAuth };
+  return { url, tokenCacheTime, timeout, serviceAuth, serviceTokenRoles };
 }
 
 /** Parses and validates configuration; throws ConfigError with a clear message when it is wrong. */
@@ -209,7 +211,7 @@ export function parseSettings(raw: RawConfig): Settings {
     authMode: mode,
     staticTokens,
     allowAnonymousAccess: c.allow_anonymous_access,
-    keystone: mode === "keystone" ? keystoneSettings(raw, c.token_cache_time, c.http_connect_timeout) : null,
+    keystone: mode === "keystone" ? keystoneSettings(raw, c.token_cache_time, c.http_connect_timeout, c.service_token_roles) : null,
     propertyProtections,
     publicEndpoint: c.public_endpoint?.replace(/\/+$/, "") ?? null,
     containerFormats: c.container_formats,

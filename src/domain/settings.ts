@@ -86,6 +86,8 @@ export interface KeystoneSettings {
   tokenCacheTime: number;
   /** Seconds to wait for Keystone before answering 503. */
   timeout: number;
+  /** keystonemiddleware service_token_roles: a valid X-Service-Token with one of these lets an expired user token through. */
+  serviceTokenRoles: string[];
   /** How this service authenticates its validation calls (a secret). */
   serviceAuth:
     | { kind: "token"; token: string }

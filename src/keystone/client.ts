@@ -27,25 +27,30 @@ export class KeystoneClient {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The identity behind `token`, or null when Keystone says it is invalid or expired. */
-  async validate(token: string): Promise<KeystoneIdentity | null> {
-    const key = await digest(`${this.settings.url}\u0000${token}`);
+  /**
+   * The identity behind `token`, or null when Keystone says it is invalid or expired. With
+   * `allowExpired` (the request also carries a valid service token), an expired token that Keystone
+   * still vouches for (`allow_expired`, within its allow_expired_window) is accepted, as
+   * keystonemiddleware does for services finishing a user's long operation.
+   */
+  async validate(token: string, allowExpired = false): Promise<KeystoneIdentity | null> {
+    const key = await digest(`${this.settings.url}\u0000${token}${allowExpired ? "\u0000allow_expired" : ""}`);
     const cached = await this.cache.get(key);
-    if (cached) return cached.valid && cached.identity.expiresAt > this.now() ? cached.identity : null;
+    if (cached) return cached.valid && (allowExpired || cached.identity.expiresAt > this.now()) ? cached.identity : null;
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.fetchVerdict(key, token).finally(() => this.inflight.delete(key));
+      pending = this.fetchVerdict(key, token, allowExpired).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  private async fetchVerdict(key: string, token: string): Promise<KeystoneIdentity | null> {
+  private async fetchVerdict(key: string, token: string, allowExpired: boolean): Promise<KeystoneIdentity | null> {
 
-    let r = await this.ask(token, await this.getServiceToken(false));
+    let r = await this.ask(token, await this.getServiceToken(false), allowExpired);
     if (r.status === 401 || r.status === 403) {
       // Our own token may have expired or been revoked: get a fresh one once.
-      if (this.settings.serviceAuth.kind !== "token") r = await this.ask(token, await this.getServiceToken(true));
+      if (this.settings.serviceAuth.kind !== "token") r = await this.ask(token, await this.getServiceToken(true), allowExpired);
       if (r.status === 401 || r.status === 403) throw new KeystoneUnavailable(`Keystone refused the service credentials (${r.status})`);
     }
     if (r.status === 404) {
@@ -54,14 +59,16 @@ export class KeystoneClient {
     }
     if (r.status !== 200) throw new KeystoneUnavailable(`Keystone answered ${r.status} to token validation`);
     const identity = identityFromToken(await r.json().catch(() => null));
-    if (!identity || identity.expiresAt <= this.now()) return null;
-    const ttl = Math.min(identity.expiresAt - this.now(), this.settings.tokenCacheTime * 1000);
+    if (!identity) return null;
+    const left = identity.expiresAt - this.now();
+    if (left <= 0 && !allowExpired) return null;
+    const ttl = left > 0 ? Math.min(left, this.settings.tokenCacheTime * 1000) : this.settings.tokenCacheTime * 1000;
     await this.cache.put(key, { valid: true, identity }, ttl);
     return identity;
   }
 
-  private async ask(subject: string, serviceToken: string): Promise<Response> {
-    return this.call(`${this.settings.url}/v3/auth/tokens?nocatalog`, {
+  private async ask(subject: string, serviceToken: string, allowExpired: boolean): Promise<Response> {
+    return this.call(`${this.settings.url}/v3/auth/tokens?nocatalog${allowExpired ? "&allow_expired=1" : ""}`, {
       method: "GET",
       headers: { "X-Auth-Token": serviceToken, "X-Subject-Token": subject, Accept: "application/json" },
     });

@@ -10,6 +10,7 @@ const settings = (over: Partial<KeystoneSettings> = {}): KeystoneSettings => ({
   url: "http://ks.test",
   tokenCacheTime: 300,
   timeout: 5,
+  serviceTokenRoles: ["service"],
   serviceAuth: { kind: "token", token: "svc" },
   ...over,
 });

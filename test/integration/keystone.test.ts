@@ -178,4 +178,40 @@ describe("keystone auth mode", () => {
     const r2 = await noSecret.call("GET", "/v2/images", { "X-Auth-Token": "x" });
     expect((await r2.json<any>()).message).toContain("KEYSTONE_SERVICE_TOKEN");
   });
+
+  it("X-Service-Token: a valid service token with a service role lets an expired user token through, as the user", async () => {
+    const k = realm();
+    const expired = await k.mint({ project: "ksA", roles: ["member", "reader"], user: "alice", expires_in: -600 });
+    const service = await k.mint({ project: "service", roles: ["service"], user: "nova" });
+    expect((await k.call("GET", "/v2/images", { "X-Auth-Token": expired })).status).toBe(401);
+    const r = await k.call("POST", "/v2/images", { "X-Auth-Token": expired, "X-Service-Token": service }, { name: "snapshot" });
+    expect(r.status).toBe(201);
+    expect((await r.json<any>()).owner).toBe("ksA"); // the user's project, not the service's
+    // the expired token alone is still refused (the allow-expired verdict is cached apart)
+    expect((await k.call("GET", "/v2/images", { "X-Auth-Token": expired })).status).toBe(401);
+  });
+
+  it("X-Service-Token without a service role, or invalid, does not help an expired token, and never hurts a valid one", async () => {
+    const k = realm();
+    const expired = await k.mint({ project: "ksA", user: "alice", expires_in: -600 });
+    const valid = await k.mint({ project: "ksA", user: "alice" });
+    const member = await k.mint({ project: "ksB", roles: ["member", "reader"] });
+    expect((await k.call("GET", "/v2/images", { "X-Auth-Token": expired, "X-Service-Token": member })).status).toBe(401);
+    expect((await k.call("GET", "/v2/images", { "X-Auth-Token": expired, "X-Service-Token": "bogus" })).status).toBe(401);
+    expect((await k.call("GET", "/v2/images", { "X-Auth-Token": valid, "X-Service-Token": "bogus" })).status).toBe(200);
+    // service_token_roles is configurable
+    const k2 = realm({}, { service_token_roles: ["image-service"] });
+    const expired2 = await k2.mint({ project: "ksA", user: "alice", expires_in: -600 });
+    const svc = await k2.mint({ project: "service", roles: ["service"] });
+    const imageSvc = await k2.mint({ project: "service", roles: ["image-service"] });
+    expect((await k2.call("GET", "/v2/images", { "X-Auth-Token": expired2, "X-Service-Token": svc })).status).toBe(401);
+    expect((await k2.call("GET", "/v2/images", { "X-Auth-Token": expired2, "X-Service-Token": imageSvc })).status).toBe(200);
+  });
+
+  it("X-Service-Token: a user token expired beyond Keystone's allow_expired window is refused", async () => {
+    const k = realm();
+    const ancient = await k.mint({ project: "ksA", user: "alice", expires_in: -49 * 3600 });
+    const service = await k.mint({ project: "service", roles: ["service"] });
+    expect((await k.call("GET", "/v2/images", { "X-Auth-Token": ancient, "X-Service-Token": service })).status).toBe(401);
+  });
 });

@@ -7,7 +7,8 @@
 // Each path prefix /<realm>/ is an independent Keystone (its own tokens and counters), so test
 // files can share one server without seeing each other. Routes under /<realm>:
 //   POST /v3/auth/tokens          password or application_credential auth → 201 + X-Subject-Token
-//   GET  /v3/auth/tokens          validate X-Subject-Token with service token X-Auth-Token (200/404/401)
+//   GET  /v3/auth/tokens          validate X-Subject-Token with service token X-Auth-Token (200/404/401);
+//                                 ?allow_expired=1 also accepts tokens expired less than 48 hours ago
 //   POST /_standin/tokens         test control: mint {project, roles, user, domain, expires_in, scope}
 //   GET  /_standin/stats          test control: {validations, issued}
 //   POST /_standin/mode           test control: {"status": 500} makes validation answer that status
@@ -64,9 +65,10 @@ function send(res, status, body, headers = {}) {
   res.end(body === undefined ? "" : JSON.stringify(body));
 }
 
-function live(r, token) {
+/** The token if it has not expired (or expired within Keystone's default allow_expired_window, 48 h, when `expiredOk`). */
+function live(r, token, expiredOk = false) {
   const t = token && r.tokens.get(token);
-  return t && t.expiresAt > Date.now() ? t : null;
+  return t && t.expiresAt > Date.now() - (expiredOk ? 48 * 3600 * 1000 : 0) ? t : null;
 }
 
 async function handle(realms, req, res) {
@@ -114,7 +116,8 @@ async function handle(realms, req, res) {
     if (!caller || !caller.roles.some((x) => x === "service" || x === "admin")) {
       return send(res, 401, { error: { code: 401, message: "The request you have made requires authentication.", title: "Unauthorized" } });
     }
-    const subject = live(r, req.headers["x-subject-token"]);
+    const expiredOk = ["1", "true"].includes(url.searchParams.get("allow_expired") ?? "");
+    const subject = live(r, req.headers["x-subject-token"], expiredOk);
     if (!subject) return send(res, 404, { error: { code: 404, message: "Could not find token.", title: "Not Found" } });
     return send(res, 200, tokenBody(subject), { "X-Subject-Token": req.headers["x-subject-token"] });
   }

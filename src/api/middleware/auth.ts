@@ -57,6 +57,7 @@ export function strictContext(settings: Settings, requestId: string, h: (name: s
 /**
  * Keystone mode: X-Auth-Token is validated by Keystone (cached); the context is the token's project,
  * user, roles and project domain. Identity headers are ignored. Keystone unreachable → 503.
+ * X-Service-Token as keystonemiddleware reads it (see below).
  */
 export async function keystoneContext(settings: Settings, requestId: string, h: (name: string) => string | undefined): Promise<RequestContext> {
   const keystone = settings.keystone!;
@@ -68,7 +69,14 @@ export async function keystoneContext(settings: Settings, requestId: string, h: 
   }
   let identity;
   try {
-    identity = await keystoneClientFor(keystone).validate(token);
+    const client = keystoneClientFor(keystone);
+    // keystonemiddleware: a valid service token holding a service role lets an expired user token
+    // through (Nova finishing a snapshot upload). An invalid service token is ignored, as in
+    // Glance's pipeline (delay_auth_decision): the user token decides alone then.
+    const serviceToken = h("X-Service-Token");
+    const service = serviceToken ? await client.validate(serviceToken) : null;
+    const allowExpired = service !== null && service.roles.some((r) => keystone.serviceTokenRoles.includes(r));
+    identity = await client.validate(token, allowExpired);
   } catch (e) {
     if (!(e instanceof KeystoneUnavailable)) throw e;
     console.error(`keystone: ${e.message}`);

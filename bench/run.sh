@@ -23,6 +23,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 source scripts/env.sh
+source scripts/lib/service.sh
 
 RUNS=${RUNS:-3}; DUR=${DUR:-10}; CONNS=${CONNS:-8}; THREADS=${THREADS:-1}; SIZE_MB=${SIZE_MB:-256}
 SMALL_N=${SMALL_N:-100}; BIG_N=${BIG_N:-100000}; WARM=${WARM:-2}
@@ -53,12 +54,7 @@ cleanup() {
   local p
   touch "$RESULTS/stop-sampling"
   for p in "${SAMPLER[@]}"; do kill "$p" 2>/dev/null; done
-  if [[ -n $OUR_PID ]] && kill -0 "$OUR_PID" 2>/dev/null; then
-    kill -TERM -- "-$OUR_PID" 2>/dev/null || kill -TERM "$OUR_PID"
-    for _ in $(seq 1 40); do kill -0 "$OUR_PID" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$OUR_PID" 2>/dev/null && kill -KILL -- "-$OUR_PID" 2>/dev/null
-    log "stopped our service (pgid $OUR_PID)"
-  fi
+  [[ -n $OUR_PID ]] && stop_group "$OUR_PID" && log "stopped our service (pgid $OUR_PID)"
   ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1 && log "stopped glance"
   rm -rf "$PERSIST" "$GANCHOR/images" "$GANCHOR/images2" "$GANCHOR/staging"
 }
@@ -107,13 +103,7 @@ log "ours: $BIG_N images seeded through SQL in $(( $(date +%s) - s )) s"
 
 PORT=$OUR_PORT PERSIST_DIR=$PERSIST setsid npm start >"$RESULTS/ours-service.log" 2>&1 </dev/null &
 OUR_PID=$!; ROOT[ours]=$OUR_PID
-wait_up() { # wait_up NAME PID
-  for _ in $(seq 1 240); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${URL[$1]}/v2/images" -H "X-Auth-Token: $LIST_TOKEN") == 200 ]] && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.5
-  done; return 1; }
-wait_up ours "$OUR_PID" || { tail -30 "$RESULTS/ours-service.log" >&2; die "our service did not start"; }
+wait_ok "${URL[ours]}/v2/images" "$OUR_PID" -H "X-Auth-Token: $LIST_TOKEN" || { tail -30 "$RESULTS/ours-service.log" >&2; die "our service did not start"; }
 log "ours: up on ${URL[ours]} (pgid $OUR_PID) after $(( $(date +%s) - T0 )) s"
 
 # ------------------------------------------------------------------------------------ glance

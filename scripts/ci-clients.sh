@@ -13,6 +13,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
+source scripts/lib/service.sh
 PORT=${PORT:-9292}
 URL=http://127.0.0.1:$PORT
 T0=$(date +%s)
@@ -27,7 +28,7 @@ SCENARIO=$SHARED/anchor/client-scenario.sh
 # ---- clients (Debian packages); install only what is missing
 PKGS=(python3-glanceclient python3-openstackclient python3-openstacksdk keystone curl jq)
 MISSING=()
-for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || MISSING+=("$p"); done
+for p in "${PKGS[@]}"; do installed "$p" || MISSING+=("$p"); done
 if ((${#MISSING[@]})); then
   log "installing ${MISSING[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -43,12 +44,7 @@ SVC_LOG=$STATE/service.log
 SVC_PID=""
 stop_service() {
   [[ -n $SVC_PID ]] || return 0
-  if kill -0 "$SVC_PID" 2>/dev/null; then
-    kill -TERM -- "-$SVC_PID" 2>/dev/null || kill -TERM "$SVC_PID" 2>/dev/null
-    for _ in $(seq 1 40); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$SVC_PID" 2>/dev/null && kill -KILL -- "-$SVC_PID" 2>/dev/null
-    log "service stopped (pgid $SVC_PID)"
-  fi
+  stop_group "$SVC_PID" && log "service stopped (pgid $SVC_PID)"
   SVC_PID=""
 }
 cleanup() {
@@ -66,13 +62,7 @@ CI_GLANCE_CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"import_filterin
 GLANCE_CONFIG=$CI_GLANCE_CONFIG PORT=$PORT PERSIST_DIR=$STATE/persist setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
 SVC_PID=$!
 log "service starting: pid $SVC_PID, $URL, state $STATE"
-ready=0
-for _ in $(seq 1 240); do
-  if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/healthcheck") == 200 ]]; then ready=1; break; fi
-  kill -0 "$SVC_PID" 2>/dev/null || break
-  sleep 0.5
-done
-if ((!ready)); then
+if ! wait_ok "$URL/healthcheck" "$SVC_PID"; then
   log "service did not become ready; log tail:"; tail -40 "$SVC_LOG" >&2
   exit 1
 fi

@@ -12,6 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
+source scripts/lib/service.sh
 log() { echo "[keystone-scenario] $*" >&2; }
 PY=/usr/bin/python3
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -23,7 +24,7 @@ W=$(mktemp -d /tmp/keystone-scenario.XXXXXX)
 export KS_DIR=$W/keystone
 
 # ---- Debian's keystone (installed here if missing; CI may only have the clients)
-if ! dpkg-query -W -f='${Status}' keystone 2>/dev/null | grep -q '^install ok installed'; then
+if ! installed keystone; then
   log "installing keystone"
   export DEBIAN_FRONTEND=noninteractive
   { apt-get update -qq && apt-get install -y -qq --no-install-recommends keystone >/dev/null; } \
@@ -31,13 +32,6 @@ if ! dpkg-query -W -f='${Status}' keystone 2>/dev/null | grep -q '^install ok in
 fi
 
 SVC_PID=""
-stop_group() { # stop_group PID: TERM the process group, then KILL what is left after 10 s
-  local pid=$1
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
-  kill -KILL -- "-$pid" 2>/dev/null
-}
 stop_keystone() { [[ -f $KS_DIR/keystone.pid ]] && stop_group "$(cat "$KS_DIR/keystone.pid")"; }
 cleanup() {
   [[ -n $SVC_PID ]] && stop_group "$SVC_PID"
@@ -70,12 +64,7 @@ else
     setsid npm start >"$W/service.log" 2>&1 </dev/null &
   SVC_PID=$!
 fi
-for _ in $(seq 1 240); do
-  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SVC/healthcheck") == 200 ]] && break
-  kill -0 "$SVC_PID" 2>/dev/null || break
-  sleep 0.5
-done
-if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SVC/healthcheck") != 200 ]]; then
+if ! wait_ok "$SVC/healthcheck" "$SVC_PID"; then
   log "service did not start; log tail:"; tail -30 "$W/service.log" >&2
   echo "0 passed, 1 failed"; exit 1
 fi

@@ -65,9 +65,12 @@ abstract class Detector {
   dropped = false;
   /** The stream has ended: regions with a minimum length count as captured. */
   protected ended = false;
+  /** A region was added since the current chunk was fed. */
+  private added = false;
 
   protected region(name: string, offset: number, length: number, minLength?: number): void {
     this.regions.set(name, new Capture(offset, length, minLength));
+    this.added = true;
   }
 
   /** A region, once captured (whole, or at the end of the stream at least its minimum length). */
@@ -78,14 +81,13 @@ abstract class Detector {
 
   eat(chunk: Uint8Array, pos: number): void {
     this.guard(() => {
-      // A region added while looking at this chunk may start inside it: feed until nothing is new.
-      for (;;) {
+      // A region added while looking at this chunk may start inside it: feed until nothing is new
+      // (a region that has taken its part of the chunk ignores it the second time).
+      do {
+        this.added = false;
         for (const r of this.regions.values()) r.eat(chunk, pos);
-        const before = [...this.regions.values()];
         this.progress();
-        const after = [...this.regions.values()];
-        if (after.length === before.length && after.every((r, i) => r === before[i])) return;
-      }
+      } while (this.added);
     });
   }
 

@@ -91,7 +91,7 @@ class ImportRun {
     try {
       if (method === "glance-download") await this.remoteMetadata();
       if (method !== "copy-image" && this.services.settings.importPlugins.includes("inject_image_metadata")) {
-        this.image = (await injectImageMetadata(this.services, this.image.id, this.job.roles ?? [])) ?? this.image;
+        this.image = (await injectImageMetadata(this.services, this.image.id, this.job.roles)) ?? this.image;
       }
       for (const [i, store] of stores.entries()) {
         if (this.done[store] || this.state.failed.includes(store)) continue;

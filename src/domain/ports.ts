@@ -1,6 +1,6 @@
 // Interfaces the domain needs from the outside world; adapters live in src/db, src/store,
 // src/queues and src/durable-objects. Nothing here knows about D1, R2 or Queues.
-import type { Inspection } from "./images/disk-format";
+import type { Inspection } from "./images/formats/inspector";
 import type { Image, ImageStatus } from "./images/image";
 import type { ImageMember, MemberStatus } from "./members/member";
 

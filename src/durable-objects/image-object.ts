@@ -3,7 +3,7 @@ import { settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
 import { DomainError } from "../domain/errors";
-import type { Inspection } from "../domain/images/disk-format";
+import type { Inspection } from "../domain/images/formats/inspector";
 import type { Image, ImageStatus } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";

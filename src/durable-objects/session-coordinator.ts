@@ -1,5 +1,5 @@
 import type { Image } from "../domain/images/image";
-import type { Inspection } from "../domain/images/disk-format";
+import type { Inspection } from "../domain/images/formats/inspector";
 import type {
   NewUploadSession,
   PartTarget,

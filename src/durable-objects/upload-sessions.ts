@@ -7,7 +7,8 @@
 import type { D1ImageRepository } from "../db/images-repo";
 import { DomainError } from "../domain/errors";
 import { settingsFor } from "../config";
-import { type Inspection, judgeDiskFormat } from "../domain/images/disk-format";
+import type { Inspection } from "../domain/images/formats/inspector";
+import { judgeDiskFormat } from "../domain/images/formats/match";
 import type { Image } from "../domain/images/image";
 import { nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";

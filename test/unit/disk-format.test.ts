@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DiskFormatInspector, type Inspection, judgeDiskFormat } from "../../src/domain/images/disk-format";
+import { DiskFormatInspector, type Inspection } from "../../src/domain/images/formats/inspector";
+import { judgeDiskFormat } from "../../src/domain/images/formats/match";
 import { type DiskImageName, diskImage } from "../fixtures/disk-images";
 import { bytes } from "../helpers/image-data";
 

@@ -5,7 +5,7 @@ import { assertMutable } from "../policy/image-policy";
 import type { PresignedRequest, SessionRefusal, UploadSession, UploadSessionPart } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
-import { DiskFormatInspector } from "./disk-format";
+import { DiskFormatInspector } from "./formats/inspector";
 import { assertStorageQuota, dataLimit, importProperties } from "./upload";
 import { parseCompleteRequest, parseDirectPart, parseSessionRequest } from "./upload-session-request";
 

@@ -5,7 +5,8 @@ import { assertMutable } from "../policy/image-policy";
 import type { BeginUpload, ObjectStore } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
-import { DiskFormatInspector, judgeDiskFormat } from "./disk-format";
+import { DiskFormatInspector } from "./formats/inspector";
+import { judgeDiskFormat } from "./formats/match";
 import type { Image } from "./image";
 
 export interface UploadRequest {

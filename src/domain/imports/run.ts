@@ -5,7 +5,8 @@
 // succeeds, the lock's expiry undoes the import.
 import { QuotaExceeded } from "../errors";
 import type { Image } from "../images/image";
-import { DiskFormatInspector, judgeDiskFormat } from "../images/disk-format";
+import { DiskFormatInspector } from "../images/formats/inspector";
+import { judgeDiskFormat } from "../images/formats/match";
 import { imagePayload, notify, notifyImage } from "../notifications";
 import type { WrittenData } from "../ports";
 import { assertCountUploading, assertImageSizeTotal, assertStageTotal, toMiB } from "../quotas";

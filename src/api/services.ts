@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { ConfigError, settingsFor } from "../config";
 import { createDb } from "../db/client";
 import { D1ImageRepository } from "../db/images-repo";
-import { D1MetadefRepository } from "../db/metadefs-repo";
+import { D1MetadefRepository } from "../db/metadefs";
 import { D1MemberRepository } from "../db/members-repo";
 import { D1TaskRepository } from "../db/tasks-repo";
 import { D1QuotaUsageRepository } from "../db/usage-repo";

@@ -2,6 +2,7 @@ import { and, asc, count, eq, exists, gt, inArray, ne, notInArray, sql } from "d
 import type { Image, ImageStatus } from "../domain/images/image";
 import type { ImageListQuery, ImageLocation, ImageRepository } from "../domain/ports";
 import type { Db } from "./client";
+import { constraintViolation } from "./constraint-errors";
 import { hydrate, imageColumns, loadOne, newVersion } from "./image-rows";
 import { listImageRows } from "./images-list";
 import { imageLocations, imageMembers, imageProperties, imageTags, images } from "./schema";
@@ -36,7 +37,7 @@ export class D1ImageRepository implements ImageRepository {
       image.version = version;
       return true;
     } catch (e) {
-      if (/UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(String((e as Error).message ?? e) + String((e as Error).cause ?? ""))) return false;
+      if (constraintViolation(e) !== null) return false;
       throw e;
     }
   }

@@ -1,7 +1,9 @@
-import { app, negotiateVersion } from "./app";
-import { handleQueue } from "./queues/consumer";
+// The Worker's entry: HTTP (the Hono app), the queue consumer and the image's Durable Object,
+// all built by src/wiring.ts.
+import { negotiateVersion } from "./api/app";
+import { app, handleQueue } from "./wiring";
 
-export { ImageObject } from "./durable-objects/image-object";
+export { ImageObject } from "./wiring";
 
 export default {
   fetch: (request, env, ctx) => app.fetch(negotiateVersion(request), env, ctx),

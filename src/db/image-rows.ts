@@ -1,6 +1,7 @@
-import { type SQL, and, eq, sql } from "drizzle-orm";
+import { type SQL, and, asc, eq, inArray as inList, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Image, ImageStatus, Visibility } from "../domain/images/image";
+import type { ImageLocation } from "../domain/images/state-repository";
 import type { Db } from "./client";
 import { imageLocations, imageProperties, imageTags, images } from "./schema";
 
@@ -114,3 +115,15 @@ export function imageColumns(i: Partial<Image>): Partial<typeof images.$inferIns
 
 /** A fresh opaque version: random, so a guard on it identifies exactly one write. */
 export const newVersion = () => 1 + Math.floor(Math.random() * 2 ** 52);
+
+/** An image's locations (deleted images included) in the given statuses, oldest first. */
+export function locationsIn(db: Db, imageId: string, statuses: readonly string[]): Promise<ImageLocation[]> {
+  return db
+    .select({ store: imageLocations.store, key: imageLocations.key })
+    .from(imageLocations)
+    .where(and(eq(imageLocations.imageId, imageId), inList(imageLocations.status, [...statuses])))
+    .orderBy(asc(imageLocations.createdAt));
+}
+
+/** Where a live image's bytes are (active locations, oldest first). */
+export const activeLocations = (db: Db, imageId: string) => locationsIn(db, imageId, ["active"]);

@@ -3,7 +3,7 @@ import type { Image, ImageStatus } from "../domain/images/image";
 import type { ImageListQuery, ImageLocation, ImageRepository } from "../domain/ports";
 import type { Db } from "./client";
 import { constraintViolation } from "./constraint-errors";
-import { hydrate, imageColumns, loadOne, newVersion } from "./image-rows";
+import { activeLocations, hydrate, imageColumns, loadOne, newVersion } from "./image-rows";
 import { listImageRows } from "./images-list";
 import { imageLocations, imageMembers, imageProperties, imageTags, images } from "./schema";
 
@@ -14,11 +14,6 @@ export class D1ImageRepository implements ImageRepository {
 
   async get(id: string): Promise<Image | null> {
     return loadOne(this.db, id, true);
-  }
-
-  /** Includes soft-deleted rows. */
-  async getAny(id: string): Promise<Image | null> {
-    return loadOne(this.db, id, false);
   }
 
   async exists(id: string): Promise<boolean> {
@@ -74,16 +69,6 @@ export class D1ImageRepository implements ImageRepository {
     return { ...image, version };
   }
 
-  async transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields: Partial<Image> = {}): Promise<Image | null> {
-    const rows = await this.db
-      .update(images)
-      .set({ ...imageColumns(fields), status: to, version: newVersion() })
-      .where(and(live(id), inArray(images.status, [...from])))
-      .returning({ id: images.id });
-    if (rows.length === 0) return null;
-    return this.getAny(id);
-  }
-
   async list(q: ImageListQuery): Promise<Image[]> {
     return hydrate(this.db, await listImageRows(this.db, q));
   }
@@ -107,16 +92,7 @@ export class D1ImageRepository implements ImageRepository {
   // ---- image data: locations (one row per image and store; `key` unique per upload attempt) ----
 
   async locations(imageId: string): Promise<ImageLocation[]> {
-    return this.locationsIn(imageId, ["active"]);
-  }
-
-  /** Locations of any image (deleted ones included) in the given statuses. */
-  async locationsIn(imageId: string, statuses: readonly string[]): Promise<ImageLocation[]> {
-    return this.db
-      .select({ store: imageLocations.store, key: imageLocations.key })
-      .from(imageLocations)
-      .where(and(eq(imageLocations.imageId, imageId), inArray(imageLocations.status, [...statuses])))
-      .orderBy(asc(imageLocations.createdAt));
+    return activeLocations(this.db, imageId);
   }
 
   async storageUsage(owner: string, excludeId: string): Promise<number> {
@@ -126,62 +102,5 @@ export class D1ImageRepository implements ImageRepository {
       .innerJoin(imageLocations, and(eq(imageLocations.imageId, images.id), ne(imageLocations.status, "deleted")))
       .where(and(eq(images.owner, owner), ne(images.id, excludeId), gt(images.size, 0), notInArray(images.status, ["killed", "deleted"])));
     return Number(r?.total ?? 0);
-  }
-
-  /** saving → active with the data fields, and the location recorded, in one batch. */
-  async activateUpload(id: string, fields: Partial<Image>, location: ImageLocation, at: string): Promise<Image | null> {
-    const version = newVersion();
-    const guard = exists(this.db.select({ one: sql`1` }).from(images).where(and(eq(images.id, id), eq(images.version, version))));
-    const [rows] = await this.db.batch([
-      this.db
-        .update(images)
-        .set({ ...imageColumns(fields), status: "active", updatedAt: at, version })
-        .where(and(live(id), eq(images.status, "saving")))
-        .returning({ id: images.id }),
-      this.db
-        .insert(imageLocations)
-        .select(sql`SELECT ${id}, ${location.store}, ${location.key}, 'active', ${at}, ${at} WHERE ${guard}`)
-        .onConflictDoUpdate({
-          target: [imageLocations.imageId, imageLocations.store],
-          set: { key: location.key, status: "active", updatedAt: at },
-        }),
-    ]);
-    if (rows.length === 0) return null;
-    return this.getAny(id);
-  }
-
-  /** Soft delete that also marks the image's live locations `locationStatus` (for the scrubber). */
-  async softDeleteWithLocations(id: string, status: "deleted" | "pending_delete", at: string): Promise<boolean> {
-    const guard = () => exists(this.db.select({ one: sql`1` }).from(images).where(and(eq(images.id, id), eq(images.deletedAt, at), eq(images.deleted, true))));
-    const [rows] = await this.db.batch([
-      this.db
-        .update(images)
-        .set({ status, deleted: true, deletedAt: at, updatedAt: at, version: newVersion() })
-        .where(live(id))
-        .returning({ id: images.id }),
-      this.db.delete(imageMembers).where(and(eq(imageMembers.imageId, id), guard())),
-      this.db
-        .update(imageLocations)
-        .set({ status: "pending_delete", updatedAt: at })
-        .where(and(eq(imageLocations.imageId, id), eq(imageLocations.status, "active"), guard())),
-    ]);
-    return rows.length > 0;
-  }
-
-  /** Marks locations whose objects are gone. */
-  async markLocationsDeleted(imageId: string, keys: string[], at: string): Promise<void> {
-    if (keys.length === 0) return;
-    await this.db
-      .update(imageLocations)
-      .set({ status: "deleted", updatedAt: at })
-      .where(and(eq(imageLocations.imageId, imageId), inArray(imageLocations.key, keys)));
-  }
-
-  /** pending_delete → deleted once the scrubber removed the data. */
-  async finishScrub(id: string, at: string): Promise<void> {
-    await this.db
-      .update(images)
-      .set({ status: "deleted", updatedAt: at, version: newVersion() })
-      .where(and(eq(images.id, id), eq(images.status, "pending_delete")));
   }
 }

@@ -1,7 +1,9 @@
 // Interfaces the domain needs from the outside world; adapters live in src/db, src/store,
-// src/queues and src/durable-objects. Nothing here knows about D1, R2 or Queues.
+// src/queues, src/durable-objects, src/import-sources and src/keystone, and src/wiring.ts plugs
+// them in. Nothing here knows about D1, R2, Queues or Durable Objects.
 import type { Inspection } from "./images/formats/inspector";
 import type { Image, ImageStatus } from "./images/image";
+import type { ImageLocation } from "./images/state-repository";
 import type { ImageMember, MemberStatus } from "./members/member";
 
 export type ImageSortKey = "name" | "status" | "container_format" | "disk_format" | "size" | "id" | "created_at" | "updated_at";
@@ -44,8 +46,6 @@ export interface ImageRepository {
    * a lost race.
    */
   save(image: Image, allowedStatuses?: readonly ImageStatus[]): Promise<Image | null>;
-  /** Compare-and-swap on status, setting the given data fields in the same statement. */
-  transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields?: Partial<Image>): Promise<Image | null>;
   list(q: ImageListQuery): Promise<Image[]>;
   countLive(owner: string): Promise<number>;
   getMemberStatus(imageId: string, member: string): Promise<string | null>;
@@ -53,11 +53,6 @@ export interface ImageRepository {
   locations(imageId: string): Promise<ImageLocation[]>;
   /** glance user_get_storage_usage: size x live locations over the owner's images, except `excludeId`. */
   storageUsage(owner: string, excludeId: string): Promise<number>;
-}
-
-export interface ImageLocation {
-  store: string;
-  key: string;
 }
 
 export interface Notifier {
@@ -71,6 +66,8 @@ export interface ImageCoordinator {
   transition(id: string, from: readonly ImageStatus[], to: ImageStatus, fields?: Partial<Image>): Promise<Image | null>;
   /** Delete the image (deleted or pending_delete), dropping its data; null when already gone. */
   deleteImage(id: string, delayed: boolean): Promise<Image | null>;
+  /** Removes the data of a deleted image (pending_delete locations) and ends pending_delete. Idempotent. */
+  scrub(id: string): Promise<void>;
   /** queued → saving and a lease for this attempt (a second concurrent begin is refused). */
   beginUpload(id: string, store: string): Promise<BeginUpload>;
   /** Keeps the lease alive; "cancelled" when the image was deleted meanwhile, "lost" when expired. */
@@ -179,7 +176,10 @@ export interface MemberRepository {
 export type { MetadefRepository } from "./metadefs/repository";
 export type { TaskChanges, TaskListQuery, TaskRepository } from "./tasks/repository";
 export type { QuotaUsageRepository } from "./quotas";
-export type { ImportCoordinator, ImportJob, ImportPlan, ImportState } from "./imports/coordinator";
+export type { ImportCoordinator, ImportJob, ImportPlan, ImportState } from "./imports/ports";
+export type { ImageChange, ImageLocation, ImageStateRepository } from "./images/state-repository";
+export type { ImportSources } from "./imports/sources";
+export type { JobQueue, NotificationSink } from "./jobs";
 
 // ---- resumable multi-part uploads (src/domain/images/upload-sessions.ts) ----
 

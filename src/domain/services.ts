@@ -2,10 +2,10 @@ import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { MetadefRepository } from "./ports";
 import type { QuotaUsageRepository, TaskRepository } from "./ports";
-import type { ImportCoordinator, UploadSessionCoordinator } from "./ports";
+import type { ImageStateRepository, ImportCoordinator, ImportSources, JobQueue, UploadSessionCoordinator } from "./ports";
 import type { Settings } from "./settings";
 
-/** Everything a verb may touch, assembled per request by the API layer. */
+/** Everything a verb may touch: built by src/wiring.ts for a request, a queue batch or an image's Durable Object. */
 export interface Services {
   settings: Settings;
   policy: PolicyEngine;
@@ -15,7 +15,13 @@ export interface Services {
   tasks: TaskRepository;
   /** Per-project usage for the unified limits (src/domain/quotas.ts). */
   quotaUsage: QuotaUsageRepository;
+  /** The writes of the image's coordinator (status, data fields, locations): used inside the image's Durable Object. */
+  imageState: ImageStateRepository;
   notifier: Notifier;
+  /** Background work on the queue (scrubbing, upload-session checksums, imports). */
+  jobs: JobQueue;
+  /** Where imports read remote data (web-download, glance-download) and the byte work on the way. */
+  sources: ImportSources;
   coordinator: ImageCoordinator;
   /** Staging, the import lock and import steps, per image (the image's Durable Object). */
   imports: ImportCoordinator;

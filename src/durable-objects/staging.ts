@@ -1,15 +1,11 @@
-// PUT /stage's lease and the staged data, kept in the image's Durable Object (ImageObject reaches
-// it through ImportLocks.staging). Staging follows the upload lease pattern: queued → uploading with
+// PUT /stage's lease and the staged data, kept in the image's Durable Object. Staging follows the upload lease pattern: queued → uploading with
 // a lease, data under a key per attempt (`staging/<image>/<attempt>` in the default store), the
 // lease renewed while the body streams; a stager that stops renewing is undone by the alarm.
-import { createDb } from "../db/client";
-import { D1ImportRepository } from "../db/import-repo";
-import type { Image } from "../domain/images/image";
-import { nowIso } from "../domain/images/image";
+import { CLEARED_DATA, nowIso } from "../domain/images/image";
 import { InvalidStatusTransition, assertTransition } from "../domain/images/status";
-import type { BeginStage, FinishStage, Refusal, StagedData } from "../domain/imports/coordinator";
+import type { BeginStage, FinishStage, Refusal, StagedData } from "../domain/imports/ports";
 import { STAGE_HOST } from "../domain/imports/properties";
-import type { ImportHost } from "./import-lock";
+import type { ObjectHost } from "./object-host";
 
 /** A staging attempt holds the image (uploading) this long past its last sign of life. */
 export const STAGE_TTL_MS = 120_000;
@@ -25,18 +21,17 @@ export interface StageLease {
 
 const STAGE = "stage";
 const STAGED = "staged";
-const CLEARED: Partial<Image> = { size: null, virtualSize: null, checksum: null, osHashAlgo: null, osHashValue: null };
 const refuse = <R extends string>(reason: R, message: string): Refusal<R> => ({ ok: false, reason, message });
 
 export class Staging {
-  constructor(private readonly host: ImportHost) {}
+  constructor(private readonly host: ObjectHost) {}
 
   private get kv(): SyncKvStorage {
-    return this.host.storage.kv;
+    return this.host.kv;
   }
 
-  private repo(): D1ImportRepository {
-    return new D1ImportRepository(createDb(this.host.env.DB));
+  private repo() {
+    return this.host.services.imageState;
   }
 
   get stage(): StageLease | undefined {
@@ -88,7 +83,7 @@ export class Staging {
         drop();
         return refuse("conflict", "Image status transition from queued to uploading is not allowed");
       }
-      await this.host.armAlarm(this.due);
+      await this.host.clock.armBy(this.due);
       return { ok: true, stageId, key: lease.key, image: moved };
     } catch (e) {
       drop();
@@ -133,18 +128,18 @@ export class Staging {
   }
 
   private async expireStage(lease: StageLease): Promise<void> {
-    this.host.addOrphans([{ store: lease.store, key: lease.key }]);
+    this.host.orphans.add([{ store: lease.store, key: lease.key }]);
     if (!lease.cancelled) {
-      await this.repo().change(lease.imageId, { from: ["uploading"], to: "queued", fields: { ...CLEARED, updatedAt: nowIso() }, unset: [STAGE_HOST] });
+      await this.repo().change(lease.imageId, { from: ["uploading"], to: "queued", fields: { ...CLEARED_DATA, updatedAt: nowIso() }, unset: [STAGE_HOST] });
     }
     if (this.stage?.stageId === lease.stageId) this.kv.delete(STAGE);
-    await this.host.reap();
+    await this.host.orphans.reap();
   }
 
   private async discardStage(lease: StageLease): Promise<void> {
-    this.host.addOrphans([{ store: lease.store, key: lease.key }]);
+    this.host.orphans.add([{ store: lease.store, key: lease.key }]);
     if (this.stage?.stageId === lease.stageId) this.kv.delete(STAGE);
-    await this.host.reap();
+    await this.host.orphans.reap();
   }
 
   /** The image was deleted: a streaming attempt is cancelled, staged data goes. */
@@ -152,11 +147,11 @@ export class Staging {
     const lease = this.stage;
     if (lease) {
       this.kv.put(STAGE, { ...lease, cancelled: true });
-      this.host.addOrphans([{ store: lease.store, key: lease.key }]);
+      this.host.orphans.add([{ store: lease.store, key: lease.key }]);
     }
     const staged = this.staged;
     if (staged) {
-      this.host.addOrphans([staged]);
+      this.host.orphans.add([staged]);
       this.kv.delete(STAGED);
     }
   }

@@ -1,14 +1,19 @@
-import { settingsFor } from "../config";
-import { createDb } from "../db/client";
-import { notificationSink } from "../db/schema";
-import { QueueMessage } from "./messages";
-import { handleImportMessage } from "./import-job";
-import { handleVerifyUpload } from "./verify-upload";
+import type { ImportJob } from "../domain/imports/ports";
+import { type NotificationMessage, QueueMessage } from "./messages";
 
-/** Queue consumer: parse, dispatch on `type`, ack or retry (the DLQ takes what keeps failing). */
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const settings = settingsFor(env);
-  const db = createDb(env.DB);
+/** What each message type does; src/wiring.ts implements it with the domain's verbs. */
+export interface JobHandlers {
+  notification(message: NotificationMessage): Promise<void>;
+  scrub(imageId: string): Promise<void>;
+  verifyUpload(imageId: string, sessionId: string): Promise<void>;
+  importImage(job: ImportJob): Promise<void>;
+}
+
+/**
+ * Queue consumer: parse, dispatch on `type`, ack or retry with backoff (the dead-letter queue takes
+ * what keeps failing). A malformed message is dropped: retrying cannot fix it.
+ */
+export async function consumeBatch(batch: MessageBatch<unknown>, handlers: JobHandlers): Promise<void> {
   for (const message of batch.messages) {
     const parsed = QueueMessage.safeParse(message.body);
     if (!parsed.success) {
@@ -20,22 +25,16 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       const body = parsed.data;
       switch (body.type) {
         case "notification":
-          console.log(`notification ${body.priority} ${body.event_type} ${body.message_id}`);
-          if (settings.notificationSink) {
-            await db
-              .insert(notificationSink)
-              .values({ messageId: body.message_id, eventType: body.event_type, payload: JSON.stringify(body) })
-              .onConflictDoNothing();
-          }
+          await handlers.notification(body);
           break;
         case "scrub_image":
-          await env.IMAGE_DO.getByName(body.image_id).scrub(body.image_id);
+          await handlers.scrub(body.image_id);
           break;
         case "verify_upload":
-          await handleVerifyUpload(env, body);
+          await handlers.verifyUpload(body.image_id, body.session_id);
           break;
         case "image_import":
-          await handleImportMessage(env, body);
+          await handlers.importImage({ taskId: body.task_id, imageId: body.image_id, authToken: body.auth_token, requestId: body.request_id, roles: body.roles });
           break;
       }
       message.ack();

@@ -2,7 +2,7 @@
 // once active, so the key (image id + os_hash_value) names immutable content. Callers authorize
 // before calling; private and shared images never come here.
 import type { StoredData } from "../domain/ports";
-import { countedStream } from "./chunks";
+import { countedStream } from "../platform/streams";
 
 type Range = { offset: number; length: number };
 type Get = (range?: Range) => Promise<R2ObjectBody | null>;

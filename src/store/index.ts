@@ -29,7 +29,3 @@ export function storesFor(settings: Settings, env: object, waitUntil?: (p: Promi
   const cache = waitUntil && typeof caches !== "undefined" ? new EdgeCache((caches as unknown as { default: Cache }).default, waitUntil) : null;
   return new R2ObjectStores(settings, env, cache);
 }
-
-/** Object key of one upload attempt: unique, so a late writer never overwrites active data. */
-export const objectKey = (imageId: string, uploadId: string) => `images/${imageId}/${uploadId}`;
-export const imagePrefix = (imageId: string) => `images/${imageId}/`;

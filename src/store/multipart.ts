@@ -3,7 +3,7 @@
 // holds more than one 1 MiB read in memory.
 import { badRequest } from "../domain/errors";
 import type { ChunkObserver, MultipartUploads, PresignedRequest, WrittenData } from "../domain/ports";
-import { Hasher, readChunks } from "./chunks";
+import { Hasher, readChunks } from "../platform/streams";
 import type { S3Presigner } from "./presign";
 
 const CONTENT_TYPE = { httpMetadata: { contentType: "application/octet-stream" } };

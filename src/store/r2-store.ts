@@ -1,6 +1,6 @@
 import { DomainError, badRequest, serviceUnavailable } from "../domain/errors";
 import type { ChunkObserver, ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
-import { Hasher, countedStream, readChunks } from "./chunks";
+import { Hasher, countedStream, readChunks } from "../platform/streams";
 import type { EdgeCache } from "./edge-cache";
 import { R2MultipartUploads, hashObject } from "./multipart";
 import type { S3Presigner } from "./presign";

@@ -1,7 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { app, negotiateVersion } from "../../src/app";
+import { negotiateVersion } from "../../src/api/app";
+import { app } from "../../src/wiring";
 import { ADMIN, OWNER, call, json } from "./api";
 
 export const OCTET = { "Content-Type": "application/octet-stream" };

@@ -1,8 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { app, negotiateVersion } from "../../src/app";
-import { handleQueue } from "../../src/queues/consumer";
+import { negotiateVersion } from "../../src/api/app";
+import { app } from "../../src/wiring";
+import { handleQueue } from "../../src/wiring";
 import { ADMIN, OWNER, call, json } from "./api";
 import { OCTET, rowOf } from "./image-data";
 

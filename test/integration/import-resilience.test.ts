@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { servicesForEnv } from "../../src/api/services";
+import { servicesForEnv } from "../../src/wiring";
 import { expiredLockMessage } from "../../src/domain/imports/properties";
 import { beginTask } from "../../src/domain/tasks/lifecycle";
 import type { ImageObject } from "../../src/durable-objects/image-object";

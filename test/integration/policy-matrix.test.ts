@@ -1,7 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app, negotiateVersion } from "../../src/app";
+import { negotiateVersion } from "../../src/api/app";
+import { app } from "../../src/wiring";
 import { DEFAULT_RULES } from "../../src/domain/policy/rules";
 
 // Visibility × role × operation, each cell asserting the code the real Glance (25.1, secure RBAC,

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ImageObject } from "../../src/durable-objects/image-object";
-import { SESSION_TTL_MS, VERIFY_RETRY_MS, type SessionRecord } from "../../src/durable-objects/upload-sessions";
+import { SESSION_TTL_MS, type SessionRecord, VERIFY_RETRY_MS } from "../../src/domain/images/upload-session-rules";
 import { OWNER, call, createImage, json } from "../helpers/api";
 import { MiB, OCTET, bytes, digest, fetchWithEnv, objectsOf, rowOf, show, waitStatus } from "../helpers/image-data";
 

@@ -86,3 +86,6 @@ export const HIDDEN_PROPERTIES = new Set(["os_glance_stage_host", "os_glance_has
 export function nowIso(date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+/** The data fields an image loses whenever it goes back to queued (Glance resets size and hashes). */
+export const CLEARED_DATA: Readonly<Partial<Image>> = Object.freeze({ size: null, virtualSize: null, checksum: null, osHashAlgo: null, osHashValue: null });

@@ -69,7 +69,7 @@ export async function importImage(services: Services, ctx: RequestContext, id: s
     throw e;
   }
   try {
-    await services.imports.dispatch({ taskId: task.id, imageId: id, authToken: ctx.authToken ?? null, requestId: ctx.requestId || null, roles: ctx.roles });
+    await services.jobs.importImage({ taskId: task.id, imageId: id, authToken: ctx.authToken ?? null, requestId: ctx.requestId || null, roles: ctx.roles });
   } catch (e) {
     console.error(`image ${id}: queueing import task ${task.id} failed: ${String(e)}`);
     await services.imports.finish(id, task.id, { success: false, message: "The import could not be queued." });

@@ -3,7 +3,7 @@
 import { badRequest, conflict } from "../errors";
 import type { Image } from "../images/image";
 import type { Settings } from "../settings";
-import { IMPORT_METHODS, type ImportMethod } from "./coordinator";
+import { IMPORT_METHODS, type ImportMethod } from "./ports";
 
 export interface ImportBody {
   method: ImportMethod;

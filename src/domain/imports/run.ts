@@ -13,10 +13,10 @@ import { assertCountUploading, assertImageSizeTotal, assertStageTotal, toMiB } f
 import type { Services } from "../services";
 import { beginTask, failTask, recordTaskProgress } from "../tasks/lifecycle";
 import { type Task, isTaskFinished, taskTime } from "../tasks/task";
-import type { ImportJob, ImportOutcome, ImportState, ImportStep } from "./coordinator";
+import type { ImportJob, ImportOutcome, ImportState, ImportStep } from "./ports";
 import { IMPORT_FAILED, IMPORTING_TO, storeList } from "./properties";
-import { decompressed, injectImageMetadata } from "./plugins";
-import { type Source, SourceError, fetchFiltered, fetchRemoteImage, metered, responseSource, tokenHeader } from "./sources";
+import { injectImageMetadata } from "./plugins";
+import { type Source, SourceError, tokenHeader } from "./sources";
 
 const RENEW_EVERY_MS = 20_000;
 const PROGRESS_EVERY_MS = 5_000;
@@ -133,7 +133,7 @@ class ImportRun {
     const region = String(this.request.glance_region);
     const endpoint = settings.glanceDownloadEndpoints[region];
     if (!endpoint) throw new SourceError(`No Glance endpoint is configured for region '${region}'.`);
-    const remote = await fetchRemoteImage(endpoint, String(this.request.glance_image_id), this.job.authToken, settings.importFilter);
+    const remote = await this.services.sources.remoteImage(endpoint, String(this.request.glance_image_id), this.job.authToken);
     if (remote.status !== "active") throw new SourceError(`Source image status should be active instead of ${remote.status}`);
     if (remote.size === null) throw new SourceError(`Size attribute of remote image ${String(this.request.glance_image_id)} could not be determined.`);
     this.expected = { size: remote.size, sha512: remote.osHashAlgo === "sha512" ? remote.osHashValue : null };
@@ -167,7 +167,7 @@ class ImportRun {
     }
     const stop = new AbortController();
     let lastReport = Date.now();
-    const meter = metered(source.body, (bytes) => {
+    const meter = services.sources.meter(source.body, (bytes) => {
       if (Date.now() - lastReport < PROGRESS_EVERY_MS) return;
       lastReport = Date.now();
       this.track(recordTaskProgress(services, state.taskId, { message: `Copied ${Math.floor(bytes / MiB)} MiB` }));
@@ -239,7 +239,7 @@ class ImportRun {
     const source = await this.openSource(store);
     const { method } = this.state;
     if (method === "copy-image" || method === "glance-download" || !this.services.settings.importPlugins.includes("image_decompression")) return source;
-    return decompressed(source, this.image.containerFormat);
+    return this.services.sources.decompress(source, this.image.containerFormat);
   }
 
   /** The method's own source. */
@@ -262,11 +262,11 @@ class ImportRun {
         throw new SourceError(`None of the stores of image ${this.image.id} could be read.`);
       }
       case "web-download":
-        return responseSource(await fetchFiltered(String(this.request.uri), settings.importFilter, "web-download"));
+        return services.sources.open(String(this.request.uri), "web-download");
       case "glance-download": {
         const endpoint = settings.glanceDownloadEndpoints[String(this.request.glance_region)];
         const url = `${endpoint}/v2/images/${String(this.request.glance_image_id)}/file`;
-        return responseSource(await fetchFiltered(url, settings.importFilter, "glance-download", tokenHeader(this.job.authToken)));
+        return services.sources.open(url, "glance-download", tokenHeader(this.job.authToken));
       }
     }
   }

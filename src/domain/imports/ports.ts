@@ -1,6 +1,7 @@
 // The per-image side of staging and interoperable import: the import lock, staged data and every
-// status/location change an import makes, serialized with the image's other writes. Adapter:
-// src/durable-objects/import-lock.ts inside the image's Durable Object. Re-exported from ports.ts.
+// status/location change an import makes, serialized with the image's other writes. Adapter: the
+// image's Durable Object (src/durable-objects/import-lock.ts, reached through
+// src/durable-objects/image-object-client.ts). Re-exported from src/domain/ports.ts.
 import type { Image } from "../images/image";
 import type { WrittenData } from "../ports";
 
@@ -80,8 +81,6 @@ export interface ImportCoordinator {
   lockHolder(imageId: string): Promise<string | null>;
   /** Takes the lock for `plan.taskId` if the image is (still) in the state the method needs. */
   acquire(imageId: string, plan: ImportPlan): Promise<ImportStep<{ image: Image }>>;
-  /** Queues the import's work (the consumer runs it); `authToken` is the caller's, for glance-download. */
-  dispatch(job: ImportJob): Promise<void>;
   /** First call: status → importing (not for copy-image) and the os_glance_* bookkeeping; `fresh` then. */
   start(imageId: string, taskId: string): Promise<ImportStep<{ image: Image; state: ImportState; fresh: boolean }>>;
   /** A sign of life: keeps the lock. */

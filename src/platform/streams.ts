@@ -1,11 +1,18 @@
-// Reading a request body fast: a BYOB reader filling 1 MiB buffers (default reads of a request
-// body come in 4 KiB chunks, and per-chunk JS work is what costs), falling back to the default
-// reader for streams that are not byte streams (a JS ReadableStream in tests).
+// Byte-stream helpers over the Workers runtime, shared by the adapters (store, import sources):
+// one BYOB reader filling 1 MiB buffers (default reads of a request body come in 4 KiB chunks,
+// and per-chunk JS work is what costs), falling back to the default reader for streams that are
+// not byte streams (a JS ReadableStream in tests). Not an adapter: it implements no port.
 
 export const READ_SIZE = 1 << 20;
 
-/** Yields the body in chunks of up to READ_SIZE bytes (each a fresh buffer the caller may keep). */
-export async function* readChunks(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+/** Reads of up to READ_SIZE bytes from `body`, each into a fresh buffer the caller may keep. */
+export interface ChunkReader {
+  read(): Promise<{ value: Uint8Array | undefined; done: boolean }>;
+  cancel(reason?: unknown): Promise<void>;
+  release(): void;
+}
+
+export function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
   let byob: ReadableStreamBYOBReader | null = null;
   try {
     byob = body.getReader({ mode: "byob" });
@@ -13,12 +20,25 @@ export async function* readChunks(body: ReadableStream<Uint8Array>, signal?: Abo
     byob = null;
   }
   const reader = byob ?? body.getReader();
+  return {
+    read: async () => {
+      const r = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      return { value: r.value, done: r.done };
+    },
+    cancel: (reason) => reader.cancel(reason),
+    release: () => reader.releaseLock(),
+  };
+}
+
+/** Yields the body in chunks of up to READ_SIZE bytes (each a fresh buffer the caller may keep). */
+export async function* readChunks(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const reader = chunkReader(body);
   const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", onAbort);
   try {
     for (;;) {
       signal?.throwIfAborted();
-      const { value, done } = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      const { value, done } = await reader.read();
       // A cancelled read resolves as "done": the abort reason, not EOF, is the truth then.
       signal?.throwIfAborted();
       if (value && value.byteLength > 0) yield value;
@@ -29,7 +49,7 @@ export async function* readChunks(body: ReadableStream<Uint8Array>, signal?: Abo
     throw e;
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    reader.releaseLock();
+    reader.release();
   }
 }
 
@@ -74,20 +94,14 @@ export class Hasher {
  * rejecting, when the copy ends, fails or the consumer goes away.
  */
 export function countedStream(source: ReadableStream<Uint8Array>, length: number): { body: ReadableStream<Uint8Array>; delivered: Promise<number> } {
-  let byob: ReadableStreamBYOBReader | null = null;
-  try {
-    byob = source.getReader({ mode: "byob" });
-  } catch {
-    byob = null;
-  }
-  const reader = byob ?? source.getReader();
+  const reader = chunkReader(source);
   const fixed = new FixedLengthStream(length);
   const writer = fixed.writable.getWriter();
   const delivered = (async () => {
     let n = 0;
     try {
       for (;;) {
-        const { value, done } = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+        const { value, done } = await reader.read();
         if (value && value.byteLength > 0) {
           // The identity stream holds no data: a write completes when the consumer has taken it.
           await writer.write(value);
@@ -103,4 +117,44 @@ export function countedStream(source: ReadableStream<Uint8Array>, length: number
     return n;
   })();
   return { body: fixed.readable, delivered };
+}
+
+/**
+ * Passes `source` on in reads of up to READ_SIZE bytes, counting bytes for `onBytes`.
+ * `failure()` tells a failure of the source itself (wrapped by `wrap`) from one of whatever
+ * the stream is written to.
+ */
+export function meteredStream<E extends Error>(
+  source: ReadableStream<Uint8Array>,
+  onBytes: (total: number) => void,
+  wrap: (e: unknown) => E,
+): { stream: ReadableStream<Uint8Array>; failure: () => E | null } {
+  const reader = chunkReader(source);
+  let total = 0;
+  let failed: E | null = null;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        let r: { value: Uint8Array | undefined; done: boolean };
+        try {
+          r = await reader.read();
+        } catch (e) {
+          failed = wrap(e);
+          c.error(failed);
+          return;
+        }
+        if (r.value && r.value.byteLength > 0) {
+          total += r.value.byteLength;
+          c.enqueue(r.value);
+          onBytes(total);
+        }
+        if (r.done) c.close();
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, failure: () => failed };
 }

@@ -1,0 +1,15 @@
+import type { DeliveredNotification, NotificationSink } from "../domain/jobs";
+import type { Db } from "./client";
+import { notificationSink } from "./schema";
+
+/** notification_sink: the consumer records delivered events (tests and operators read them back). */
+export class D1NotificationSink implements NotificationSink {
+  constructor(private readonly db: Db) {}
+
+  async record(n: DeliveredNotification): Promise<void> {
+    await this.db
+      .insert(notificationSink)
+      .values({ messageId: n.messageId, eventType: n.eventType, payload: JSON.stringify(n.body) })
+      .onConflictDoNothing();
+  }
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError } from "./domain/errors";
 import { PropertyProtectionError, parsePropertyProtections } from "./domain/property-protections";
 import type { KeystoneSettings, Settings } from "./domain/settings";
 
@@ -110,7 +111,7 @@ const StoresSchema = z
 
 const TokensSchema = z.record(z.string(), z.string().regex(/^[^:]+:[^:]*(:[^:]*)?$/, "expected project:roles[:user]"));
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 function parseJson(name: string, raw: string | undefined, fallback: string): unknown {
   try {

@@ -19,6 +19,7 @@ import { ImageObject as ImageObjectRpc } from "./durable-objects/image-object";
 import { ImageObjectCoordinator, ImageObjectImports, ImageObjectSessions } from "./durable-objects/image-object-client";
 import type { AppEnv } from "./env";
 import { FetchImportSources } from "./import-sources";
+import { keystoneClientFor } from "./keystone";
 import { checkProtectionPolicies, policyFor } from "./policy-config";
 import { type JobHandlers, consumeBatch } from "./queues/consumer";
 import { QueueJobs } from "./queues/jobs";
@@ -53,6 +54,7 @@ export function servicesForEnv(env: Bindings, waitUntil: (p: Promise<unknown>) =
     imports: new ImageObjectImports(env.IMAGE_DO),
     uploadSessions: new ImageObjectSessions(env.IMAGE_DO),
     stores: edgeCache ? storesFor(settings, env, waitUntil) : new R2ObjectStores(settings, env),
+    tokens: settings.keystone ? keystoneClientFor(settings.keystone) : null,
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
   };

@@ -49,3 +49,6 @@ export const invalidImageData = (reason: string) =>
   unsupportedMediaType("The request media type application/octet-stream is not supported by this server.", reason);
 export const readOnlyAttribute = (name: string) => forbidden(`Attribute '${name}' is read-only.`);
 export const reservedAttribute = (name: string) => forbidden(`Attribute '${name}' is reserved.`);
+
+/** The deployment's configuration is wrong (a var or secret): answered as a 500 that names the problem. */
+export class ConfigError extends Error {}

@@ -1,3 +1,4 @@
+import type { TokenValidator } from "./identity";
 import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { MetadefRepository } from "./ports";
@@ -29,6 +30,8 @@ export interface Services {
   uploadSessions: UploadSessionCoordinator;
   /** Image data stores by id (settings.stores). */
   stores: ObjectStores;
+  /** Keystone mode: validates X-Auth-Token (null in the other auth modes). */
+  tokens: TokenValidator | null;
   now(): Date;
   newId(): string;
 }

@@ -1,12 +1,13 @@
 // Validates user tokens against Keystone v3 the way keystonemiddleware's auth_token does:
 // GET {url}/v3/auth/tokens with the service's own token in X-Auth-Token and the user's in
 // X-Subject-Token. Verdicts are cached; Keystone being unreachable is never a "yes".
+import { IdentityUnavailable, type TokenValidator } from "../domain/identity";
 import type { KeystoneSettings } from "../domain/settings";
 import { type KeystoneIdentity, identityFromToken } from "./identity";
 import type { TokenCache } from "./token-cache";
 
 /** Keystone could not be asked (network, timeout, 5xx, or it refused our service credentials). */
-export class KeystoneUnavailable extends Error {}
+export class KeystoneUnavailable extends IdentityUnavailable {}
 
 export type Fetcher = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -15,7 +16,7 @@ const NEGATIVE_TTL_MS = 60_000;
 // Refresh the service token this long before Keystone would expire it.
 const SERVICE_TOKEN_MARGIN_MS = 60_000;
 
-export class KeystoneClient {
+export class KeystoneClient implements TokenValidator {
   private serviceToken: { token: string; until: number } | null = null;
   // Concurrent requests bearing the same uncached token share one validation call.
   private readonly inflight = new Map<string, Promise<KeystoneIdentity | null>>();

@@ -1,13 +1,7 @@
-// What a validated Keystone token says about its bearer (the parts Glance's context uses).
-export interface KeystoneIdentity {
-  userId: string;
-  projectId: string | null;
-  projectDomainId: string | null;
-  /** Lower-cased role names (Glance lower-cases X-Roles). */
-  roles: string[];
-  /** Milliseconds since the epoch. */
-  expiresAt: number;
-}
+import type { TokenIdentity } from "../domain/identity";
+
+/** What a validated Keystone token says about its bearer (the domain's TokenIdentity). */
+export type KeystoneIdentity = TokenIdentity;
 
 /** Reads GET /v3/auth/tokens's body; null when it is not a usable token document. */
 export function identityFromToken(body: unknown): KeystoneIdentity | null {

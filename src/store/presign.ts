@@ -1,7 +1,7 @@
 // Presigned S3 requests for R2 (AWS Signature Version 4, query-string auth) with WebCrypto, so a
 // client can PUT a part straight to R2's S3-compatible endpoint: the bytes never pass through the
 // Worker. Only available when the R2_S3_CREDENTIALS secret is set (see README, "Large images").
-import { ConfigError } from "../config";
+import { ConfigError } from "../domain/errors";
 import type { PresignedRequest } from "../domain/ports";
 
 export interface S3Config {

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../domain/context";
 import { anonymousContext } from "../../domain/context";
 import type { Settings } from "../../domain/settings";
 import type { AppEnv } from "../../env";
-import { KeystoneUnavailable, keystoneClientFor } from "../../keystone";
+import { IdentityUnavailable, type TokenValidator } from "../../domain/identity";
 import { HttpError } from "../errors";
 
 // python-glanceclient percent-encodes header values ("projB%3Amember%2Creader").
@@ -59,7 +59,7 @@ export function strictContext(settings: Settings, requestId: string, h: (name: s
  * user, roles and project domain. Identity headers are ignored. Keystone unreachable → 503.
  * X-Service-Token as keystonemiddleware reads it (see below).
  */
-export async function keystoneContext(settings: Settings, requestId: string, h: (name: string) => string | undefined): Promise<RequestContext> {
+export async function keystoneContext(settings: Settings, client: TokenValidator, requestId: string, h: (name: string) => string | undefined): Promise<RequestContext> {
   const keystone = settings.keystone!;
   const token = h("X-Auth-Token");
   const challenge = { "WWW-Authenticate": `Keystone uri="${keystone.url}"` };
@@ -69,7 +69,6 @@ export async function keystoneContext(settings: Settings, requestId: string, h: 
   }
   let identity;
   try {
-    const client = keystoneClientFor(keystone);
     // keystonemiddleware: a valid service token holding a service role lets an expired user token
     // through (Nova finishing a snapshot upload). An invalid service token is ignored, as in
     // Glance's pipeline (delay_auth_decision): the user token decides alone then.
@@ -78,7 +77,7 @@ export async function keystoneContext(settings: Settings, requestId: string, h: 
     const allowExpired = service !== null && service.roles.some((r) => keystone.serviceTokenRoles.includes(r));
     identity = await client.validate(token, allowExpired);
   } catch (e) {
-    if (!(e instanceof KeystoneUnavailable)) throw e;
+    if (!(e instanceof IdentityUnavailable)) throw e;
     console.error(`keystone: ${e.message}`);
     throw new HttpError(503, "The identity service is unavailable; try again later.", { "Retry-After": "5" });
   }
@@ -97,12 +96,12 @@ export async function keystoneContext(settings: Settings, requestId: string, h: 
 
 /** Builds the RequestContext for the configured mode; `is_admin` is the policy `context_is_admin`. */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { settings, policy } = c.get("services");
+  const { settings, policy, tokens } = c.get("services");
   const h = (name: string) => c.req.header(name);
   const requestId = c.get("requestId");
   const ctx =
     settings.authMode === "keystone"
-      ? await keystoneContext(settings, requestId, h)
+      ? await keystoneContext(settings, tokens!, requestId, h)
       : settings.authMode === "development"
         ? developmentContext(requestId, h)
         : strictContext(settings, requestId, h);

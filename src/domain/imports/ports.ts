@@ -3,7 +3,7 @@
 // image's Durable Object (src/durable-objects/import-lock.ts, reached through
 // src/durable-objects/image-object-client.ts). Re-exported from src/domain/ports.ts.
 import type { Image } from "../images/image";
-import type { WrittenData } from "../ports";
+import type { WrittenData } from "../store-ports";
 
 export const IMPORT_METHODS = ["glance-direct", "web-download", "copy-image", "glance-download"] as const;
 export type ImportMethod = (typeof IMPORT_METHODS)[number];

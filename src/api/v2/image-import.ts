@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { importImage } from "../../domain/imports/import";
 import { assertStagingEnabled, stageImageData } from "../../domain/imports/stage";
 import type { AppEnv } from "../../env";
-import { readJson } from "../body";
+import { readJson } from "../request-body";
 import { assertOctetStream, declaredSize } from "./image-data";
 
 /** PUT /v2/images/{id}/stage and POST /v2/images/{id}/import (interoperable image import). */

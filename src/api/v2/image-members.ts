@@ -5,7 +5,7 @@ import { getMember, listMembers } from "../../domain/members/list";
 import type { ImageMember } from "../../domain/members/member";
 import { updateMemberStatus } from "../../domain/members/update";
 import type { AppEnv } from "../../env";
-import { readJson } from "../body";
+import { readJson } from "../request-body";
 
 /** glance/api/v2/image_members.py ResponseSerializer._format_image_member. */
 export function serializeMember(m: ImageMember): Record<string, unknown> {

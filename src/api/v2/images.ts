@@ -7,7 +7,8 @@ import { listImages } from "../../domain/images/list";
 import { addTag, deleteTag } from "../../domain/images/tags";
 import { updateImage } from "../../domain/images/update";
 import type { AppEnv } from "../../env";
-import { absoluteUrl, readJson } from "../body";
+import { absoluteUrl } from "../links";
+import { readJson } from "../request-body";
 import { parsePatch, patchMediaType } from "./patch";
 import { propertyView, serializeImage } from "./serializers";
 

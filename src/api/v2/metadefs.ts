@@ -3,12 +3,13 @@ import { createNamespace } from "../../domain/metadefs/namespace-create";
 import { listNamespaces } from "../../domain/metadefs/namespace-list";
 import { deleteNamespace, deleteNamespaceContent, showNamespace, updateNamespace } from "../../domain/metadefs/namespaces";
 import { createObject, deleteObject, listObjects, showObject, updateObject } from "../../domain/metadefs/objects";
-import { isTrue } from "../../domain/metadefs/params";
+import { isTrue } from "../../domain/metadefs/list-params";
 import { createProperty, deleteProperty, listProperties, showProperty, updateProperty } from "../../domain/metadefs/properties";
 import { createAssociation, deleteAssociation, listAssociations, listResourceTypes } from "../../domain/metadefs/resource-types";
 import { createTag, createTags, deleteTag, listTags, showTag, updateTag } from "../../domain/metadefs/tags";
 import type { AppEnv } from "../../env";
-import { absoluteUrl, readJson } from "../body";
+import { absoluteUrl } from "../links";
+import { readJson } from "../request-body";
 import { HttpError } from "../errors";
 
 // /v2/metadefs/* (glance/api/v2/router.py, metadef_*.py): HTTP mapping only.

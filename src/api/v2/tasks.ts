@@ -4,7 +4,8 @@ import { createTask } from "../../domain/tasks/create";
 import { getTask, listImageTasks, listTasks } from "../../domain/tasks/list";
 import { type Task, isoSeconds } from "../../domain/tasks/task";
 import type { AppEnv } from "../../env";
-import { absoluteUrl, readJson } from "../body";
+import { absoluteUrl } from "../links";
+import { readJson } from "../request-body";
 import { HttpError } from "../errors";
 
 /** glance/api/v2/tasks.py ResponseSerializer._format_task. */

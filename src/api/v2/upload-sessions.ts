@@ -13,7 +13,8 @@ import {
 } from "../../domain/images/upload-sessions";
 import type { UploadSession, UploadSessionPart } from "../../domain/ports";
 import type { AppEnv } from "../../env";
-import { absoluteUrl, readJson } from "../body";
+import { absoluteUrl } from "../links";
+import { readJson } from "../request-body";
 
 // Resumable multi-part uploads (README "Large images"), beside Glance's PUT /file.
 export const uploadSessionRoutes = new Hono<AppEnv>();

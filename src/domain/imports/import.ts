@@ -6,7 +6,7 @@ import { assertImageSizeTotal } from "../quotas";
 import type { Services } from "../services";
 import { addTask, newTask } from "../tasks/lifecycle";
 import { IMPORT_TASK } from "./properties";
-import { assertGlanceDownloadInput, assertImportable, parseImportBody, resolveStores } from "./request";
+import { assertGlanceDownloadInput, assertImportable, parseImportBody, resolveStores } from "./import-request";
 import { checkImportUri } from "./url-filter";
 
 export interface ImportRequest {

@@ -3,7 +3,7 @@ import { conflict } from "../errors";
 import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { associationPayload, namespacePayload, notifyMetadef, objectPayload, propertyPayload, tagPayload } from "./notifications";
-import { stamp } from "./params";
+import { stamp } from "./list-params";
 import { MetadefPolicy } from "./policy";
 import { normalizePropertyDef, propertyMapView } from "./property-type";
 import { NAMESPACE_RULE, checkBody } from "./schemas";

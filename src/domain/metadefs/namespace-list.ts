@@ -1,7 +1,7 @@
 import type { RequestContext } from "../context";
 import { notFound } from "../errors";
 import type { Services } from "../services";
-import { type Params, limitParam, sortDir, sortKey, visibilityParam } from "./params";
+import { type Params, limitParam, sortDir, sortKey, visibilityParam } from "./list-params";
 import { MetadefPolicy, isNamespaceVisible } from "./policy";
 import type { NamespaceSortKey } from "./types";
 import { type Json, associationView, namespaceView } from "./views";

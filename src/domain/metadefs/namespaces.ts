@@ -3,7 +3,7 @@ import { conflict, notFound } from "../errors";
 import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { namespacePayload, notifyMetadef } from "./notifications";
-import { stamp } from "./params";
+import { stamp } from "./list-params";
 import { loadNamespace, protectedDelete } from "./policy";
 import { propertyMapView } from "./property-type";
 import { NAMESPACE_RULE, checkBody } from "./schemas";

@@ -4,7 +4,7 @@ import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { duplicateObject } from "./namespace-create";
 import { notifyMetadef, objectPayload } from "./notifications";
-import { stamp } from "./params";
+import { stamp } from "./list-params";
 import { loadNamespace, protectedDelete } from "./policy";
 import { normalizePropertyDef } from "./property-type";
 import { OBJECT_RULE, checkBody, propertyRule } from "./schemas";

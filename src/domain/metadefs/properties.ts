@@ -3,7 +3,7 @@ import { conflict, notFound } from "../errors";
 import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { notifyMetadef, propertyPayload } from "./notifications";
-import { stamp } from "./params";
+import { stamp } from "./list-params";
 import { loadNamespace, protectedDelete } from "./policy";
 import { normalizePropertyDef, propertyMapView, propertyView } from "./property-type";
 import { checkBody, propertyRule } from "./schemas";

@@ -4,7 +4,7 @@ import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { duplicateAssociation } from "./namespace-create";
 import { associationPayload, notifyMetadef } from "./notifications";
-import { stamp } from "./params";
+import { stamp } from "./list-params";
 import { MetadefPolicy, loadNamespace, protectedDelete } from "./policy";
 import { ASSOCIATION_RULE, checkBody } from "./schemas";
 import { type Json, associationView, resourceTypeView } from "./views";

@@ -4,7 +4,7 @@ import { assertMutable } from "../policy/image-policy";
 import type { Services } from "../services";
 import { duplicateTag } from "./namespace-create";
 import { notifyMetadef, tagPayload } from "./notifications";
-import { type Params, limitParam, sortDir, sortKey, stamp, visibilityParam } from "./params";
+import { type Params, limitParam, sortDir, sortKey, stamp, visibilityParam } from "./list-params";
 import { loadNamespace, protectedDelete } from "./policy";
 import { TAGS_RULE, TAG_RULE, checkBody } from "./schemas";
 import type { MetadefNamespace, MetadefTag, TagSortKey } from "./types";

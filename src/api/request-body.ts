@@ -14,9 +14,3 @@ export async function readJson(c: Context): Promise<unknown> {
   if (typeof value !== "object" || value === null) throw badRequest("Unexpected body type. Expected list/dict.");
   return value;
 }
-
-/** The absolute URL of `path` (public_endpoint when configured, else the request's origin). */
-export function absoluteUrl(c: Context, publicEndpoint: string | null, path: string): string {
-  const base = publicEndpoint ?? new URL(c.req.url).origin;
-  return `${base}${path}`;
-}

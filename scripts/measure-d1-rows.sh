@@ -7,6 +7,7 @@
 #
 #   bash scripts/measure-d1-rows.sh            # N=20000, every scenario (about a minute on 2 cores)
 #   N=5000 bash scripts/measure-d1-rows.sh
+#   KEEP=/tmp/images.sqlite bash scripts/measure-d1-rows.sh   # also keep the P=50 T=10 M=5 database
 #
 # Needs the sqlite3 CLI with dbstat (Debian's `sqlite3` package). Writes nothing in the repository.
 set -euo pipefail
@@ -117,6 +118,7 @@ sqlite3 -separator ' ' "$f" "SELECT d.name, SUM(d.pgsize) / $N FROM dbstat d JOI
   WHERE m.tbl_name IN ('images','image_properties','image_tags','image_members','image_locations')
   GROUP BY d.name ORDER BY SUM(d.pgsize) DESC;" | sed 's/^/  /'
 # The same file opened by D1 itself (local): the rows are readable through the D1 binding path.
+[[ -n ${KEEP:-} ]] && cp "$f" "$KEEP" && echo "kept the P=50 T=10 M=5 database as $KEEP"
 echo "empty migrated database: $EMPTY bytes; D1 reads the loaded file:"
 rm -f "$TEMPLATE-wal" "$TEMPLATE-shm"; cp "$f" "$TEMPLATE"
 WRANGLER_LOG=log wrangler d1 execute DB --local --persist-to "$WORK/state" --json \

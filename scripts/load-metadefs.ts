@@ -120,11 +120,12 @@ function namespaceSql(f: NamespaceFile, mode: LoadMode, stamp: string): string[]
  * problem (bad JSON, schema violation, a namespace defined twice) throws MetadefFileError and
  * yields no SQL at all.
  */
-export function buildLoadSql(files: MetadefFile[], o: { mode?: LoadMode; now?: Date } = {}): string[] {
+export function buildLoadSql(files: MetadefFile[], o: { mode?: LoadMode; now?: Date; stamp?: string } = {}): string[] {
   const mode = o.mode ?? "skip";
   // A stamp unique to this run (microseconds added to the clock's milliseconds); shown to clients
-  // as whole seconds.
-  const stamp = (o.now ?? new Date()).toISOString().replace(/Z$/, `${String(Math.floor(Math.random() * 1000)).padStart(3, "0")}Z`);
+  // as whole seconds. `stamp` replaces it (the catalog migration writes a marker, then sets the
+  // real time when it runs).
+  const stamp = o.stamp ?? (o.now ?? new Date()).toISOString().replace(/Z$/, `${String(Math.floor(Math.random() * 1000)).padStart(3, "0")}Z`);
   const problems: string[] = [];
   const parsed: { file: string; ns: NamespaceFile }[] = [];
   for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) {

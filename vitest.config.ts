@@ -1,37 +1,53 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+// (a plain .mjs script: scripts/registry-mode-config.mjs)
+import { writeRegistryModeConfig } from "./scripts/registry-mode-config.mjs";
 
-// Tests run inside workerd with real local D1, R2, Queues and Durable Objects.
+// Tests run inside workerd with real local D1, R2, Queues and Durable Objects, in two projects:
+// "direct" (the API Worker with its D1 binding, as deployed by default) and "registry" (the
+// integration suite again, with the data access layer behind the registry Worker's RPC).
+
+/** wrangler.toml in registry mode, with D1 kept for the registry entrypoint the test script exports beside the API. */
+const registryModeConfig = () =>
+  writeRegistryModeConfig(".wrangler/test/wrangler.registry-mode.toml", {
+    name: "glance-registry-mode-test",
+    main: "test/setup/registry-mode-entry.ts",
+    service: "glance-registry-mode-test",
+    keepD1: true,
+  });
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
-  return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            // Tests use the header-trusting development mode unless a test overrides it.
-            AUTH_MODE: "development",
-            GLANCE_CONFIG: JSON.stringify({ notification_sink: true }),
-          },
-          // Every outbound fetch() goes through this Worker: it serves *.example.com (web-download
-          // and glance-download sources) and passes the rest on (test/setup/import-origin.mjs).
-          outboundService: "import-origin",
-          workers: [
-            { name: "import-origin", modules: true, compatibilityDate: "2026-01-01", script: readFileSync("test/setup/import-origin.mjs", "utf8") },
-          ],
+  const worker = (configPath: string) =>
+    cloudflareTest({
+      wrangler: { configPath },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          // Tests use the header-trusting development mode unless a test overrides it.
+          AUTH_MODE: "development",
+          GLANCE_CONFIG: JSON.stringify({ notification_sink: true }),
         },
-      }),
-    ],
+        // Every outbound fetch() goes through this Worker: it serves *.example.com (web-download
+        // and glance-download sources) and passes the rest on (test/setup/import-origin.mjs).
+        outboundService: "import-origin",
+        workers: [{ name: "import-origin", modules: true, compatibilityDate: "2026-01-01", script: readFileSync("test/setup/import-origin.mjs", "utf8") }],
+      },
+    });
+  const common = {
+    setupFiles: ["./test/setup/apply-migrations.ts"],
+    // A Keystone v3 stand-in served over real HTTP from the Node side (keystone-mode tests).
+    globalSetup: ["./test/setup/keystone-standin.mjs"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  };
+  return {
     test: {
-      setupFiles: ["./test/setup/apply-migrations.ts"],
-      // A Keystone v3 stand-in served over real HTTP from the Node side (keystone-mode tests).
-      globalSetup: ["./test/setup/keystone-standin.mjs"],
-      include: ["test/**/*.test.ts"],
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
+      projects: [
+        { plugins: [worker("./wrangler.toml")], test: { ...common, name: "direct", include: ["test/**/*.test.ts"] } },
+        { plugins: [worker(registryModeConfig())], test: { ...common, name: "registry", include: ["test/integration/**/*.test.ts"] } },
+      ],
     },
   };
 });

@@ -90,6 +90,7 @@ run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
 run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
 run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
 run_suite keystone-scenario bash "$REPO/scripts/keystone-scenario.sh"
+run_suite registry-scenario bash "$REPO/scripts/registry-scenario.sh"
 
 if [[ -s $SVC_LOG ]] && grep -qiE 'uncaught|unhandled|internal server error' "$SVC_LOG"; then
   log "service log mentions errors (tail):"; grep -iE 'uncaught|unhandled|internal server error' "$SVC_LOG" | tail -10 >&2

@@ -5,6 +5,9 @@
 //   npm run deploy                          checks, secrets, remote D1 migrations, wrangler deploy
 //   npm run deploy -- --dry-run             offline checks only, then wrangler deploy --dry-run --outdir <tmp>
 //   npm run deploy -- --skip-secret-check   deploy even when `wrangler secret list` cannot answer
+//   npm run deploy -- --registry            registry mode (README "The registry layer"): the registry
+//                                           Worker (wrangler.registry.toml, owner of D1 and its
+//                                           migrations) first, then the API Worker with no D1 binding
 //
 // Other options: --env NAME (a wrangler environment, [env.NAME] in the config), --config PATH (the
 // image service's config, default wrangler.toml), --secrets-file PATH (secrets uploaded with this
@@ -14,14 +17,17 @@
 // do for `npm start`, and are passed on to wrangler deploy the same way.
 //
 // Order: every check of every Worker runs before anything is deployed; then each Worker in turn
-// gets its remote migrations and its deploy. A registry Worker (`wrangler.registry.toml` beside
-// the image service's config), when there, goes first, since the image service binds to it.
+// gets its remote migrations and its deploy. With --registry the registry Worker
+// (`wrangler.registry.toml` beside the image service's config) goes first, since the image service
+// binds to it, and the image service's config is its registry-mode variant (no D1 binding, a
+// REGISTRY Service Binding), written by scripts/registry-mode-config.mjs from the config.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeRegistryModeConfig } from "./registry-mode-config.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // As scripts/env.sh: no telemetry, no cf.json download, no banner, for the wrangler API used
@@ -37,8 +43,8 @@ if (major < 22 || (major === 22 && minor < 12)) {
 
 // ---- options ----
 
-const USAGE = "usage: npm run deploy -- [--dry-run] [--skip-secret-check] [--env NAME] [--config PATH] [--secrets-file PATH] [--var KEY:VALUE]...";
-const opts = { dryRun: false, skipSecretCheck: false, env: undefined, config: "wrangler.toml", secretsFile: undefined, vars: {} };
+const USAGE = "usage: npm run deploy -- [--dry-run] [--skip-secret-check] [--registry] [--env NAME] [--config PATH] [--secrets-file PATH] [--var KEY:VALUE]...";
+const opts = { dryRun: false, skipSecretCheck: false, registry: false, env: undefined, config: "wrangler.toml", secretsFile: undefined, vars: {} };
 {
   const args = process.argv.slice(2);
   const value = (name) => {
@@ -50,6 +56,7 @@ const opts = { dryRun: false, skipSecretCheck: false, env: undefined, config: "w
     const a = args.shift();
     if (a === "--dry-run") opts.dryRun = true;
     else if (a === "--skip-secret-check") opts.skipSecretCheck = true;
+    else if (a === "--registry") opts.registry = true;
     else if (a === "--env" || a === "-e") opts.env = value(a);
     else if (a === "--config" || a === "-c") opts.config = value(a);
     else if (a === "--secrets-file") opts.secretsFile = value(a);
@@ -74,12 +81,17 @@ function usage(msg) {
 /** Vars of the image service that the environment may override (as scripts/start.sh takes them). */
 const ENV_OVERRIDABLE = ["AUTH_MODE", "GLANCE_CONFIG", "STORES", "KEYSTONE_URL", "POLICY", "PROPERTY_PROTECTIONS"];
 const mainConfig = resolve(ROOT, opts.config);
-const WORKERS = [
-  // A future registry Worker (image id -> home region/catalog). Not part of this repository yet:
-  // when its config exists it is checked and deployed first.
-  { role: "registry", config: join(dirname(mainConfig), "wrangler.registry.toml"), optional: true, imageService: false },
-  { role: "image service", config: mainConfig, optional: false, imageService: true },
-];
+const WORKERS = opts.registry
+  ? [
+      { role: "registry", config: join(dirname(mainConfig), "wrangler.registry.toml"), optional: false, imageService: false },
+      {
+        role: "image service",
+        config: resolve(ROOT, writeRegistryModeConfig(relative(ROOT, join(dirname(mainConfig), ".wrangler/deploy/wrangler.registry-mode.toml")))),
+        optional: false,
+        imageService: true,
+      },
+    ]
+  : [{ role: "image service", config: mainConfig, optional: false, imageService: true }];
 
 // ---- wrangler ----
 

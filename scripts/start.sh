@@ -17,8 +17,19 @@ for name in STORES POLICY PROPERTY_PROTECTIONS STATIC_TOKENS KEYSTONE_URL KEYSTO
   [[ -n ${!name:-} ]] && VARS+=("$name:${!name}")
 done
 node scripts/check-config.mjs "${VARS[@]}"
-wrangler d1 migrations apply DB --local --persist-to "$PERSIST" >/dev/null
+# GLANCE_DATA_API=registry: the registry layer (README): the API Worker without a D1 binding, and the
+# registry Worker (wrangler.registry.toml) owning the same local D1 state, bound over RPC.
+CONFIGS=(-c wrangler.toml)
+MIGRATIONS_CONFIG=wrangler.toml
+if [[ ${GLANCE_DATA_API:-direct} == registry ]]; then
+  CONFIGS=(-c "$(node scripts/registry-mode-config.mjs .wrangler/registry-mode/wrangler.toml)" -c wrangler.registry.toml)
+  MIGRATIONS_CONFIG=wrangler.registry.toml
+elif [[ ${GLANCE_DATA_API:-direct} != direct ]]; then
+  echo "configuration error: GLANCE_DATA_API must be direct or registry" >&2
+  exit 1
+fi
+wrangler d1 migrations apply DB --local --persist-to "$PERSIST" -c "$MIGRATIONS_CONFIG" >/dev/null
 WRANGLER_VARS=()
 for v in "${VARS[@]}"; do WRANGLER_VARS+=(--var "$v"); done
-exec wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" "${WRANGLER_VARS[@]}" \
+exec wrangler dev "${CONFIGS[@]}" --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" "${WRANGLER_VARS[@]}" \
   --show-interactive-dev-session=false "$@"

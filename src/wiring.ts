@@ -4,17 +4,11 @@
 // Object (src/durable-objects). Nothing else imports an adapter's class.
 import { createApp } from "./api/app";
 import { settingsFor } from "./config";
-import { createDb } from "./db/client";
-import { D1ImageRepository } from "./db/images-repo";
-import { D1ImageStateRepository } from "./db/image-state-repo";
-import { D1MemberRepository } from "./db/members-repo";
-import { D1MetadefRepository } from "./db/metadefs";
-import { D1NotificationSink } from "./db/notification-sink-repo";
-import { D1TaskRepository } from "./db/tasks-repo";
-import { D1QuotaUsageRepository } from "./db/usage-repo";
+import { ConfigError } from "./config";
+import { d1Repositories } from "./db";
 import { verifyUploadSession } from "./domain/images/upload-sessions";
 import { runImport } from "./domain/imports/run";
-import type { Services } from "./domain/services";
+import type { DataRepositories, Services } from "./domain/services";
 import { ImageObject as ImageObjectRpc } from "./durable-objects/image-object";
 import { ImageObjectCoordinator, ImageObjectImports, ImageObjectSessions } from "./durable-objects/image-object-client";
 import type { AppEnv } from "./env";
@@ -24,29 +18,43 @@ import { checkProtectionPolicies, policyFor } from "./policy-config";
 import { type JobHandlers, consumeBatch } from "./queues/consumer";
 import { QueueJobs } from "./queues/jobs";
 import { QueueNotifier } from "./queues/notifier";
+import { type CallContext, type RegistryService, registryRepositories } from "./registry-client";
 import { R2ObjectStores, storesFor } from "./store";
 
 type Bindings = AppEnv["Bindings"];
+
+/**
+ * The data access layer the deployment chose (GLANCE_DATA_API): D1 in this Worker, or the
+ * registry Worker over its Service Binding (then this Worker has no D1 binding at all).
+ */
+export function dataRepositories(env: Bindings, call: CallContext): DataRepositories {
+  const mode = env.GLANCE_DATA_API ?? "direct";
+  if (mode === "direct") return d1Repositories(env.DB);
+  if (mode !== "registry") throw new ConfigError(`invalid GLANCE_DATA_API "${mode}": expected direct or registry`);
+  if (!env.REGISTRY) throw new ConfigError("GLANCE_DATA_API registry needs the REGISTRY service binding to the registry Worker");
+  return registryRepositories(env.REGISTRY as RegistryService, call);
+}
 
 /**
  * Every port, for one unit of work. `waitUntil` keeps best-effort work (notifications, cache
  * fills) alive past the response; `requestId` tags the notifications. `edgeCache`: downloads of
  * public data go through the Cache API (requests only).
  */
-export function servicesForEnv(env: Bindings, waitUntil: (p: Promise<unknown>) => void, requestId: string | null, edgeCache = false): Services {
+export function servicesForEnv(
+  env: Bindings,
+  waitUntil: (p: Promise<unknown>) => void,
+  requestId: string | null,
+  origin: CallContext["origin"] = "queue",
+  edgeCache = false,
+): Services {
   const settings = settingsFor(env);
   const policy = policyFor(env.POLICY);
   checkProtectionPolicies(settings.propertyProtections, policy);
-  const db = createDb(env.DB);
+  const { notificationSink: _, ...repositories } = dataRepositories(env, { origin, requestId });
   return {
     settings,
     policy,
-    images: new D1ImageRepository(db),
-    imageState: new D1ImageStateRepository(db),
-    metadefs: new D1MetadefRepository(db),
-    members: new D1MemberRepository(db),
-    tasks: new D1TaskRepository(db),
-    quotaUsage: new D1QuotaUsageRepository(db),
+    ...repositories,
     notifier: new QueueNotifier(env.EVENTS, waitUntil, settings.publisherId, requestId),
     jobs: new QueueJobs(env.EVENTS),
     sources: new FetchImportSources(settings.importFilter),
@@ -61,7 +69,7 @@ export function servicesForEnv(env: Bindings, waitUntil: (p: Promise<unknown>) =
 }
 
 /** The HTTP API (Hono), its ports built per request. */
-export const app = createApp((env, waitUntil, requestId) => servicesForEnv(env, waitUntil, requestId, true));
+export const app = createApp((env, waitUntil, requestId) => servicesForEnv(env, waitUntil, requestId, "api", true));
 
 /**
  * The queue consumer: each message's work runs with its own ports, and the best-effort sends it
@@ -69,11 +77,11 @@ export const app = createApp((env, waitUntil, requestId) => servicesForEnv(env, 
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const settings = settingsFor(env);
-  const sink = new D1NotificationSink(createDb(env.DB));
+  const sink = dataRepositories(env, { origin: "queue", requestId: null }).notificationSink;
   const withServices = async (requestId: string | null, work: (s: Services) => Promise<unknown>) => {
     const pending: Promise<unknown>[] = [];
     try {
-      await work(servicesForEnv(env, (p) => pending.push(p), requestId));
+      await work(servicesForEnv(env, (p) => pending.push(p), requestId, "queue"));
     } finally {
       await Promise.allSettled(pending);
     }
@@ -100,6 +108,6 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
 /** The image's Durable Object with its ports (the class wrangler.toml names). */
 export class ImageObject extends ImageObjectRpc {
   protected buildServices(): Services {
-    return servicesForEnv(this.env as Bindings, (p) => this.ctx.waitUntil(p), null);
+    return servicesForEnv(this.env as Bindings, (p) => this.ctx.waitUntil(p), null, "object");
   }
 }

@@ -3,6 +3,7 @@
 // image row that bumps its version, and whose other statements only run if that update happened
 // (guarded on the new version). A concurrent metadata save (PATCH) then fails its own
 // compare-and-swap and re-reads, so it never writes back stale os_glance_* properties.
+import { RpcTarget } from "cloudflare:workers";
 import { and, eq, exists, inArray, ne, sql } from "drizzle-orm";
 import type { Image, ImageStatus } from "../domain/images/image";
 import type { ImageChange, ImageLocation, ImageStateRepository } from "../domain/images/state-repository";
@@ -12,8 +13,10 @@ import { imageLocations, imageMembers, imageProperties, images } from "./schema"
 
 const live = (id: string) => and(eq(images.id, id), eq(images.deleted, false));
 
-export class D1ImageStateRepository implements ImageStateRepository {
-  constructor(private readonly db: Db) {}
+export class D1ImageStateRepository extends RpcTarget implements ImageStateRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
 
   get(id: string): Promise<Image | null> {
     return loadOne(this.db, id, true);

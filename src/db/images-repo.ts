@@ -1,3 +1,4 @@
+import { RpcTarget } from "cloudflare:workers";
 import { and, asc, count, eq, exists, gt, inArray, ne, notInArray, sql } from "drizzle-orm";
 import type { Image, ImageStatus } from "../domain/images/image";
 import type { ImageListQuery, ImageLocation, ImageRepository } from "../domain/ports";
@@ -9,8 +10,10 @@ import { imageLocations, imageMembers, imageProperties, imageTags, images } from
 
 const live = (id: string) => and(eq(images.id, id), eq(images.deleted, false));
 
-export class D1ImageRepository implements ImageRepository {
-  constructor(private readonly db: Db) {}
+export class D1ImageRepository extends RpcTarget implements ImageRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
 
   async get(id: string): Promise<Image | null> {
     return loadOne(this.db, id, true);

@@ -1,3 +1,4 @@
+import { RpcTarget } from "cloudflare:workers";
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { ImageMember, MemberStatus } from "../domain/members/member";
 import type { AddMemberResult, MemberRepository } from "../domain/ports";
@@ -17,8 +18,10 @@ const toMember = (r: MemberRow): ImageMember => ({
 const row = (imageId: string, memberId: string) => and(eq(imageMembers.imageId, imageId), eq(imageMembers.member, memberId));
 
 /** image_members over D1. Rows are removed outright (Glance soft-deletes; nothing reads those rows back). */
-export class D1MemberRepository implements MemberRepository {
-  constructor(private readonly db: Db) {}
+export class D1MemberRepository extends RpcTarget implements MemberRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
 
   async list(imageId: string): Promise<ImageMember[]> {
     const rows = await this.db

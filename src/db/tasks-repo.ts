@@ -1,3 +1,4 @@
+import { RpcTarget } from "cloudflare:workers";
 import { type SQL, and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { TaskChanges, TaskListQuery, TaskRepository, TaskSortKey } from "../domain/tasks/repository";
@@ -65,8 +66,10 @@ const sortExpr = (k: TaskSortKey): SQL => (NULLABLE.has(k) ? sql`coalesce(${SORT
 const live = (now: string) => and(eq(tasks.deleted, false), or(isNull(tasks.expiresAt), gt(tasks.expiresAt, now)));
 
 /** tasks over D1: inserts, keyset-paged lists, and conditional (compare-and-swap) updates. */
-export class D1TaskRepository implements TaskRepository {
-  constructor(private readonly db: Db) {}
+export class D1TaskRepository extends RpcTarget implements TaskRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
 
   async create(t: Task): Promise<boolean> {
     const r = await this.db

@@ -1,3 +1,4 @@
+import { RpcTarget } from "cloudflare:workers";
 import { type SQL, sql } from "drizzle-orm";
 import type { LimitName, QuotaUsageRepository } from "../domain/quotas";
 import type { Db } from "./client";
@@ -24,8 +25,10 @@ const QUERIES: Record<LimitName, (owner: string) => SQL> = {
       OR (${images.status} NOT IN ('saving', 'uploading', 'importing', 'killed', 'deleted') AND ${copying}))`,
 };
 
-export class D1QuotaUsageRepository implements QuotaUsageRepository {
-  constructor(private readonly db: Db) {}
+export class D1QuotaUsageRepository extends RpcTarget implements QuotaUsageRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
 
   async usage(owner: string, names: readonly LimitName[]): Promise<Partial<Record<LimitName, number>>> {
     if (names.length === 0) return {};

@@ -3,7 +3,7 @@ import type { PolicyEngine } from "./policy/engine";
 import type { ImageCoordinator, ImageRepository, MemberRepository, Notifier, ObjectStores } from "./ports";
 import type { MetadefRepository } from "./ports";
 import type { QuotaUsageRepository, TaskRepository } from "./ports";
-import type { ImageStateRepository, ImportCoordinator, ImportSources, JobQueue, UploadSessionCoordinator } from "./ports";
+import type { ImageStateRepository, ImportCoordinator, ImportSources, JobQueue, NotificationSink, UploadSessionCoordinator } from "./ports";
 import type { Settings } from "./settings";
 
 /** Everything a verb may touch: built by src/wiring.ts for a request, a queue batch or an image's Durable Object. */
@@ -35,3 +35,12 @@ export interface Services {
   now(): Date;
   newId(): string;
 }
+
+/**
+ * The data access layer: every repository over the catalog database. D1 directly, or the registry
+ * Worker over a Service Binding (README "The registry layer"); the domain cannot tell them apart.
+ */
+export type DataRepositories = Pick<Services, "images" | "imageState" | "metadefs" | "members" | "tasks" | "quotaUsage"> & {
+  /** notification_sink: where the queue consumer records delivered events. */
+  notificationSink: NotificationSink;
+};

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 const sources = import.meta.glob(["../../src/**/*.{ts,tsx}", "!../../src/**/*.d.ts"], { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 const files = Object.fromEntries(Object.entries(sources).map(([k, v]) => [k.replace("../../", ""), v]));
 
-const ADAPTERS = ["db", "store", "queues", "durable-objects", "keystone", "import-sources"];
+const ADAPTERS = ["db", "store", "queues", "durable-objects", "keystone", "import-sources", "registry-client"];
 /** Which part of the code a file belongs to. */
 function layer(file: string): string {
   const m = /^src\/([^/]+)\//.exec(file);
@@ -22,6 +22,8 @@ const ALLOWED: Record<string, (to: string) => boolean> = {
   "policy-config": (to) => ["domain", "config"].includes(to),
   env: (to) => to === "domain",
   wiring: () => true,
+  // The registry Worker's own composition root: the D1 adapter behind the registry-client contract.
+  registry: (to) => ["db", "registry-client", "domain"].includes(to),
   index: (to) => ["wiring", "api"].includes(to),
 };
 for (const a of ADAPTERS) ALLOWED[a] = (to) => to === a || to === "domain" || to === "platform";

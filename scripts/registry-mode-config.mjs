@@ -1,0 +1,42 @@
+// The API Worker's configuration in registry mode (README "The registry layer"), derived from
+// wrangler.toml so the two never drift: GLANCE_DATA_API = "registry", a REGISTRY Service Binding to
+// the registry Worker's `Registry` entrypoint, and no D1 binding (the registry Worker has it).
+// Used by `npm start` (GLANCE_DATA_API=registry), `npm run deploy -- --registry` and the vitest
+// project "registry" (which keeps D1 and binds to itself: see vitest.config.ts).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Writes the config to `out` (paths in it are made relative to `out`'s folder) and returns `out`.
+ * Options: name (the Worker's name), main (entry module, relative to the repo), service (the
+ * registry Worker's name), keepD1 (tests only).
+ */
+export function writeRegistryModeConfig(out, { name, main = "src/index.ts", service = "glance-registry", keepD1 = false } = {}) {
+  const base = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const outDir = dirname(resolve(ROOT, out));
+  const rel = (p) => relative(outDir, join(ROOT, p)) || ".";
+  const swap = (s, from, to) => {
+    const next = s.replace(from, to);
+    if (next === s) throw new Error(`registry-mode-config: wrangler.toml no longer has ${String(from)}`);
+    return next;
+  };
+  let toml = base;
+  if (name) toml = swap(toml, /^name = ".*"$/m, `name = "${name}"`);
+  toml = swap(toml, /^main = ".*"$/m, `main = "${rel(main)}"`);
+  toml = swap(toml, /^\[vars\]$/m, '[vars]\n# Data access through the registry Worker (README "The registry layer").\nGLANCE_DATA_API = "registry"');
+  if (keepD1) toml = swap(toml, /migrations_dir = "migrations"/, `migrations_dir = "${rel("migrations")}"`);
+  else toml = swap(toml, /\[\[d1_databases\]\][^[]*/, "");
+  toml += `\n[[services]]\nbinding = "REGISTRY"\nservice = "${service}"\nentrypoint = "Registry"\n`;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(resolve(ROOT, out), toml);
+  return out;
+}
+
+// As a command: node scripts/registry-mode-config.mjs OUT
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = process.argv[2] ?? ".wrangler/registry-mode/wrangler.toml";
+  console.log(writeRegistryModeConfig(out));
+}

@@ -1,11 +1,56 @@
 import type { Context } from "hono";
 import { badRequest } from "../domain/errors";
+import { HttpError } from "./errors";
 
-/** Reads a JSON request body the way Glance's JSONRequestDeserializer does. */
+/**
+ * The most bytes a JSON request body may have: oslo.middleware sizelimit's default
+ * `max_request_body_size` (112 KiB), as in the OpenStack services that use it. Glance's own pipeline
+ * has no sizelimit filter, but image data never comes through here: an image, a patch, a member or
+ * a metadef document is far smaller, and a bigger body would only run into D1's limits (a 500).
+ */
+export const MAX_JSON_BODY_BYTES = 114688;
+
+const tooLarge = () => new HttpError(413, `Request is too large. Larger than max_request_body_size (${MAX_JSON_BODY_BYTES}).`);
+
+/** The body's bytes, refused with 413 as soon as it is over the limit (declared or counted). */
+async function boundedBody(c: Context): Promise<Uint8Array> {
+  const declared = c.req.header("Content-Length");
+  if (declared !== undefined && Number(declared) > MAX_JSON_BODY_BYTES) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_JSON_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const ch of chunks) {
+    out.set(ch, at);
+    at += ch.byteLength;
+  }
+  return out;
+}
+
+/** Reads a JSON request body the way Glance's JSONRequestDeserializer does (bytes that are not UTF-8 are malformed). */
 export async function readJson(c: Context): Promise<unknown> {
-  const text = new TextDecoder().decode(await c.req.arrayBuffer());
-  if (text.trim() === "") return undefined;
+  let text: string;
   let value: unknown;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await boundedBody(c));
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw badRequest("Malformed JSON in request body.");
+  }
+  if (text.trim() === "") return undefined;
   try {
     value = JSON.parse(text);
   } catch {

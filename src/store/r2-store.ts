@@ -157,11 +157,23 @@ export class R2ObjectStore implements ObjectStore {
 
   async read(key: string, options: ReadOptions = {}): Promise<StoredData | null> {
     const { range, cacheKey } = options;
-    if (cacheKey && this.cache) return this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined));
-    const obj = await this.bucket.get(key, range ? { range } : undefined);
-    if (!obj) return null;
-    const length = range ? range.length : obj.size;
-    return { ...countedStream(obj.body, length), length };
+    try {
+      if (cacheKey && this.cache) return await this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined));
+      const obj = await this.bucket.get(key, range ? { range } : undefined);
+      if (!obj) return null;
+      const length = range ? range.length : obj.size;
+      return { ...countedStream(obj.body, length), length };
+    } catch (e) {
+      throw this.readError(e, key);
+    }
+  }
+
+  /** A failed get is never a 500: R2's "range not satisfiable" (10039) → 416, anything else → 503. */
+  private readError(e: unknown, key: string): Error {
+    if (e instanceof DomainError) return e;
+    if (/range is not satisfiable|\(10039\)/i.test(String(e))) return new DomainError("RangeNotSatisfiable", "Requested range not satisfiable.");
+    console.error(`store ${this.id}: read of ${key} failed: ${String(e)}`);
+    return serviceUnavailable(`Error reading the image data from store ${this.id}.`);
   }
 
   async delete(keys: string[]): Promise<void> {

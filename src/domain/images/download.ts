@@ -2,7 +2,7 @@ import type { RequestContext } from "../context";
 import { DomainError, badRequest, forbidden } from "../errors";
 import { notify } from "../notifications";
 import type { ImagePolicy } from "../policy/image-policy";
-import type { ImageLocation } from "../ports";
+import type { ImageLocation, StoredData } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
 import type { Image } from "./image";
@@ -52,14 +52,25 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
   const anyone = image.visibility === "public" || image.visibility === "community";
   const cacheKey = anyone && image.osHashValue ? `${image.id}/${image.osHashValue}` : undefined;
 
+  // As glance.location's get_data: a store that fails passes to the next location; when every
+  // location failed, the last store error (503) is the answer.
+  let failure: DomainError | null = null;
   for (const loc of locations) {
     const store = services.stores.get(loc.store);
-    const data = await store?.read(loc.key, { range: range ?? undefined, cacheKey });
+    let data: StoredData | null | undefined;
+    try {
+      data = await store?.read(loc.key, { range: range ?? undefined, cacheKey });
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.kind !== "ServiceUnavailable") throw e;
+      failure = e;
+      continue;
+    }
     if (!data) continue;
     const expected = range ? range.length : size;
     const sent = data.delivered.then((bytes) => sendNotification(services, ctx, image, bytes, bytes === expected));
     return { kind: "data", image, body: data.body, range, length: data.length, etag, sent };
   }
+  if (failure) throw failure;
   // glance_store NotFound on every location: Glance answers 204 as well.
   return { kind: "no_data" };
 }
@@ -108,9 +119,13 @@ export function resolveRange(size: number, range: string | null, contentRange: s
     let length: number;
     if (m[1] === "") {
       const suffix = Number(m[2]);
+      // A zero suffix (`bytes=-0`) asks for no bytes: unsatisfiable (RFC 9110 §14.1.1), its start
+      // would be `size`. (webob reads "-0" as start 0, so Glance sends the whole image as a 206.)
+      if (size === 0 || suffix === 0) {
+        throw rangeError(`Invalid start position in Range header. Start position MUST be in the inclusive range [0, ${size - 1}].`);
+      }
       offset = suffix < size ? size - suffix : 0;
       length = size - offset;
-      if (size === 0) throw rangeError("Invalid start position in Range header. Start position MUST be in the inclusive range [0, -1].");
     } else {
       const start = Number(m[1]);
       const end = m[2] === "" ? null : Number(m[2]) + 1;

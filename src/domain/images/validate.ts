@@ -81,13 +81,26 @@ export const COLUMN_ATTRIBUTES = new Set([
   "tags",
 ]);
 
+/**
+ * The longest extra property value. Glance's image_properties.value is a TEXT column (65535 bytes
+ * in MySQL) and its schema sets no maxLength, so a longer value fails or is cut in its database.
+ * Here it would reach D1 (2 MB per value, and the whole property set is written in one statement):
+ * refused first, in characters, the schema's unit.
+ */
+export const MAX_PROPERTY_VALUE_LENGTH = 65535;
+
 /** Validates one attribute or extra property value; extra properties must be strings ≤255 keys. */
 export function validateValue(settings: Settings, name: string, value: unknown): void {
   const check = attributeValidators(settings)[name];
-  if (check) return check(name, value);
-  if (name.length > 255) throw invalid(`property name too long: '${name.slice(0, 40)}...'`);
-  if (name.length === 0) throw invalid("property name is empty");
-  if (typeof value !== "string") throw invalid(`${show(value)} is not of type 'string' (on '${name}')`);
+  if (check) check(name, value);
+  else {
+    if (name.length > 255) throw invalid(`property name too long: '${name.slice(0, 40)}...'`);
+    if (name.length === 0) throw invalid("property name is empty");
+    if (typeof value !== "string") throw invalid(`${show(value)} is not of type 'string' (on '${name}')`);
+  }
+  if (!COLUMN_ATTRIBUTES.has(name) && typeof value === "string" && value.length > MAX_PROPERTY_VALUE_LENGTH) {
+    throw invalid(`${show(value.slice(0, 40))}... is too long: more than ${MAX_PROPERTY_VALUE_LENGTH} characters (on '${name}')`);
+  }
 }
 
 /** Extra properties the typed schema allows null for are stored as absent. */

@@ -13,7 +13,7 @@ VARS=("AUTH_MODE:$MODE" "GLANCE_CONFIG:$CONFIG")
 # Other vars and secrets are taken from the environment when set, e.g.
 #   AUTH_MODE=keystone KEYSTONE_URL=http://127.0.0.1:5000/v3 KEYSTONE_SERVICE_CREDENTIALS='{...}' npm start
 # (local runs only: a deployed Worker gets its secrets from `wrangler secret put`).
-for name in STORES POLICY PROPERTY_PROTECTIONS STATIC_TOKENS KEYSTONE_URL KEYSTONE_SERVICE_TOKEN KEYSTONE_SERVICE_CREDENTIALS; do
+for name in STORES POLICY PROPERTY_PROTECTIONS STATIC_TOKENS KEYSTONE_URL KEYSTONE_SERVICE_TOKEN KEYSTONE_SERVICE_CREDENTIALS R2_S3_CREDENTIALS; do
   [[ -n ${!name:-} ]] && VARS+=("$name:${!name}")
 done
 node scripts/check-config.mjs "${VARS[@]}"

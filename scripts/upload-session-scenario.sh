@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's own large-image client (`glance-upload`, upload sessions) against an endpoint:
-# a 48 MiB file in 5 MiB parts, interrupted after the first parts, resumed, verified by SHA-512.
+# a 48 MiB file in 5 MiB parts, cut off by a lost network after the first parts, resumed, verified by SHA-512.
 # usage: upload-session-scenario.sh http://127.0.0.1:9292 ; prints `N passed, N failed`.
 set -u
 URL=${1:?usage: $0 ENDPOINT_URL}; URL=${URL%/}
@@ -16,26 +16,26 @@ SHA=$(sha512sum "$W/img.bin" | cut -d' ' -f1)
 ID=$(curl -s -X POST -H "X-Auth-Token: $TOK" -H 'Content-Type: application/json' \
   -d '{"name":"ci-upload-session","disk_format":"raw","container_format":"bare"}' "$URL/v2/images" | jq -r .id)
 [[ $ID =~ ^[0-9a-f-]{36}$ ]] && ok "image created" || { bad "image created"; echo "$PASS passed, $FAIL failed"; exit 1; }
-UP=(npx glance-upload upload "$ID" "$W/img.bin" --url "$URL" --token "$TOK" --part-size 5 --parallel 1 --state-dir "$W/state" --progress-interval 0.2)
-# Interrupt the first run once a part is in (its progress lines say "parts N/M"), then resume
-# from the state file. On a fast machine the first run may finish first: then there is nothing
-# to resume and the second run is skipped.
-"${UP[@]}" >"$W/run1" 2>&1 & P=$!
-mid=0
-for _ in $(seq 1 400); do
-  # interrupt only between parts: some done, not all (N/M with 0 < N < M)
-  if grep -oE 'parts [0-9]+/[0-9]+' "$W/run1" 2>/dev/null | awk -F'[ /]' '$2 > 0 && $2 < $3 {f=1} END {exit !f}'; then mid=1; break; fi
-  kill -0 "$P" 2>/dev/null || break
-  sleep 0.05
-done
-if ((mid)) && kill -9 "$P" 2>/dev/null; then
-  wait "$P" 2>/dev/null
-  ok "first run interrupted after $(grep -oE 'parts [0-9]+/[0-9]+' "$W/run1" | tail -1)"
+# The first run goes through a proxy that cuts the network after ~12 MiB (a few of the 5 MiB parts)
+# and refuses to reconnect, so the client must give up part-way; the second run (the proxy open
+# again) must resume from the state file and send only what is missing. A first run that finishes
+# anyway is a failure: then the scenario proved nothing about resuming.
+PROXY_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+TARGET_PORT=$(sed -E 's#^https?://[^:/]+:?([0-9]*).*#\1#' <<<"$URL"); TARGET_PORT=${TARGET_PORT:-80}
+node scripts/lib/cut-proxy.mjs "$PROXY_PORT" "$TARGET_PORT" $((12 * 1024 * 1024)) "$W/open" >"$W/proxy.log" 2>&1 & PROXY=$!
+trap 'kill $PROXY 2>/dev/null; rm -rf "$W"' EXIT
+for _ in $(seq 1 50); do grep -q cut-proxy "$W/proxy.log" && break; sleep 0.1; done
+PURL=http://127.0.0.1:$PROXY_PORT
+UP=(npx glance-upload upload "$ID" "$W/img.bin" --url "$PURL" --token "$TOK" --part-size 5 --parallel 1 --retries 2 --state-dir "$W/state" --progress-interval 0.2)
+if "${UP[@]}" >"$W/run1" 2>&1; then
+  bad "first run cut off by the network" "it completed: nothing was interrupted, so resuming is not proven"
+else
+  SID=$(curl -s -H "X-Auth-Token: $TOK" "$URL/v2/images/$ID/upload-sessions" | jq -r '.upload_sessions[0].id')
+  done1=$(curl -s -H "X-Auth-Token: $TOK" "$URL/v2/images/$ID/upload-sessions/$SID" | jq '.parts | length')
+  if [[ $done1 =~ ^[0-9]+$ ]] && ((done1 > 0 && done1 < 10)); then ok "first run cut off after $done1 of 10 parts"; else bad "first run cut off part-way" "parts received: ${done1:-none}"; fi
+  touch "$W/open"
   if "${UP[@]}" >"$W/run2" 2>&1; then ok "glance-upload resumes and completes"; else bad "glance-upload resumes and completes" "$(tail -c 300 "$W/run2")"; fi
   grep -qiE 'resum' "$W/run2" && ok "second run says it resumed" || bad "second run says it resumed" "$(head -c 300 "$W/run2")"
-else
-  wait "$P"; rc=$?
-  ((rc == 0)) && ok "glance-upload completed before it could be interrupted" || bad "glance-upload first run" "$(tail -c 300 "$W/run1")"
 fi
 for _ in $(seq 1 120); do [[ $(field "$ID" status) == active ]] && break; sleep 0.5; done
 [[ $(field "$ID" status) == active ]] && ok "image active" || bad "image active" "status $(field "$ID" status)"

@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { vi } from "vitest";
 
 export const OWNER = "projA:member,reader";
 export const OTHER = "projB:member,reader";
@@ -41,6 +42,21 @@ export const PATCH20 = "application/openstack-images-v2.0-json-patch";
 
 export function patch(id: string, ops: unknown, token = OWNER, contentType = PATCH21): Promise<Response> {
   return call("PATCH", `/v2/images/${id}`, { token, body: ops, contentType });
+}
+
+/**
+ * Proves the queue consumer has worked through every message sent before this call: a new image's
+ * image.create event, sent after them, has been recorded (the local queue delivers in order).
+ * Use it before asserting that something did NOT happen, instead of sleeping.
+ */
+export async function queueDrained(): Promise<void> {
+  const marker = await createImage({ name: "queue-drained-marker" });
+  await vi.waitFor(
+    async () => {
+      if (!(await sinkEvents("image.create")).some((e) => e.payload?.id === marker.id)) throw new Error("the queue has not reached the marker yet");
+    },
+    { timeout: 15_000, interval: 50 },
+  );
 }
 
 /** Events the queue consumer recorded in the sink, oldest first. */

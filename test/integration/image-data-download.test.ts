@@ -99,7 +99,11 @@ describe("GET /v2/images/{id}/file", () => {
 
     const priv = await activeImage(1000, { visibility: "private" });
     await (await download(priv.id)).arrayBuffer();
-    await new Promise((r) => setTimeout(r, 200));
+    // A public download after it fills the cache in the background: once that entry is there, the
+    // private download's background work (had there been any) has run too.
+    const later = await activeImage(1000, { visibility: "public" }, ADMIN);
+    await (await download(later.id)).arrayBuffer();
+    await vi.waitFor(async () => expect(await caches.default.match(`https://image-data.glance.internal/${later.id}/${later.image.os_hash_value}`)).toBeDefined(), { timeout: 5_000 });
     expect(await caches.default.match(`https://image-data.glance.internal/${priv.id}/${priv.image.os_hash_value}`)).toBeUndefined();
   });
 });

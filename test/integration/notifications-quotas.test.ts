@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { ADMIN, call, createImage, json, patch, sinkEvents } from "../helpers/api";
+import { ADMIN, call, createImage, json, patch, queueDrained, sinkEvents } from "../helpers/api";
 import { fetchWith } from "../helpers/app-with";
 
 async function eventsFor(id: string, type: string, atLeast = 1): Promise<any[]> {
@@ -40,7 +40,7 @@ describe("notifications through the Queue", () => {
     const img = await createImage();
     const before = (await sinkEvents("image.update")).filter((e) => e.payload.id === img.id).length;
     expect((await patch(img.id, [{ op: "replace", path: "/status", value: "active" }])).status).toBe(403);
-    await new Promise((r) => setTimeout(r, 1500));
+    await queueDrained();
     expect((await sinkEvents("image.update")).filter((e) => e.payload.id === img.id).length).toBe(before);
   });
 
@@ -82,7 +82,6 @@ describe("notifications through the Queue", () => {
     // A later enabled event proves the queue was drained past these requests.
     const marker = await createImage();
     await eventsFor(marker.id, "image.create");
-    await new Promise((r) => setTimeout(r, 500));
     expect((await sinkEvents("image.create")).some((e) => e.payload.id === img.id)).toBe(false);
     expect((await sinkEvents("image.delete")).some((e) => e.payload.id === img.id)).toBe(false);
   });

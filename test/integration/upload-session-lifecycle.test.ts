@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ImageObject } from "../../src/durable-objects/image-object";
 import { SESSION_TTL_MS, type SessionRecord, VERIFY_RETRY_MS } from "../../src/domain/images/upload-session-rules";
-import { OWNER, call, createImage, json } from "../helpers/api";
+import { OWNER, call, createImage, json, queueDrained } from "../helpers/api";
 import { MiB, OCTET, bytes, digest, fetchWithEnv, objectsOf, rowOf, show, waitStatus } from "../helpers/image-data";
 
 // Expiry (the alarm), what is left in R2 after abort/expiry, the direct (presigned) path, and the
@@ -87,7 +87,7 @@ describe("upload session lifecycle", () => {
       (o as any).env = real;
       expect(state.storage.kv.get<SessionRecord>("upload-session")!.status).toBe("verifying");
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // No job was queued, so nothing can have activated it.
     expect((await rowOf(other.id)).status).toBe("saving");
     await age(other.id, { queuedAt: Date.now() - VERIFY_RETRY_MS - 1 });
     await runDurableObjectAlarm(stub(other.id));
@@ -101,7 +101,7 @@ describe("upload session lifecycle", () => {
     expect((await call("PUT", `${base(img.id)}/${s.id}/parts/1`, { raw: bytes(3000), headers: OCTET })).status).toBe(200);
     expect((await call("POST", `${base(img.id)}/${s.id}/complete`)).status).toBe(202);
     expect((await call("DELETE", `/v2/images/${img.id}`)).status).toBe(204);
-    await new Promise((r) => setTimeout(r, 500)); // let the job run against a deleted image
+    await queueDrained(); // the checksum job has run, against a deleted image
     expect((await rowOf(img.id)).status).toBe("deleted");
     await vi.waitFor(async () => expect(await objectsOf(img.id)).toEqual([]), { timeout: 5_000 });
   });

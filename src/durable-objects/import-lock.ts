@@ -148,7 +148,7 @@ export class ImportLock {
     const repo = this.host.services.imageState;
     const image = r.cancelled ? null : await repo.get(imageId);
     if (image) {
-      const { change, orphans } = finishChange(r, image, result.success);
+      const { change, orphans } = finishChange(r, image, result.success, result.success ? [] : (result.failedStores ?? []));
       await repo.change(imageId, change);
       this.host.orphans.add(orphans);
     } else {

@@ -180,7 +180,7 @@ describe("import under failure", () => {
     await vi.waitFor(async () => expect(await objectsOf(img.id)).toEqual([]));
   });
 
-  it("a source that breaks mid-stream or answers 404 fails the import; the image is queued again with no data", async () => {
+  it("a source that breaks mid-stream or answers 404 fails the import; the image is queued again with no data, its store failed", async () => {
     const d = deployment({});
     for (const path of [`/broken/${2 * MiB}/5`, "/status/404"]) {
       const img = await createImage();
@@ -188,7 +188,7 @@ describe("import under failure", () => {
       await d.run();
       const task = await taskOf(img.id);
       expect(task.status).toBe("failure");
-      expect(await show(img.id, OWNER)).toMatchObject({ status: "queued", size: null, os_glance_importing_to_stores: "", os_glance_failed_import: "" });
+      expect(await show(img.id, OWNER)).toMatchObject({ status: "queued", size: null, os_glance_importing_to_stores: "", os_glance_failed_import: "store1" });
       await vi.waitFor(async () => expect(await objectsOf(img.id)).toEqual([]));
       if (path.startsWith("/status")) expect(task.message).toContain("404");
     }

@@ -69,6 +69,12 @@ describe("finishing an import (glance revert)", () => {
     expect(change.set).toMatchObject({ os_glance_failed_import: "s2", os_glance_importing_to_stores: "" });
     expect(orphans).toEqual(expect.arrayContaining([{ store: "s3", key: "k3" }, { store: "s1", key: "k1" }, { store: "s1", key: "staged" }]));
   });
+  it("data that could not be read lists the stores the failure names, with those that failed on their own", () => {
+    const r = progress({ failed: ["s3"] });
+    const prior = image({ status: "importing", properties: { os_glance_import_task: "t1", os_glance_importing_to_stores: "s1,s2", os_glance_failed_import: "s9" } });
+    expect(finishChange(r, prior, false, ["s2", "s1"]).change.set).toMatchObject({ os_glance_failed_import: "s1,s2,s3,s9", os_glance_importing_to_stores: "" });
+    expect(finishChange(r, prior, true, ["s2"]).change.set).not.toHaveProperty("os_glance_failed_import");
+  });
   it("a failed copy-image leaves the image active; glance-download's metadata is restored", () => {
     const active = image({ status: "active", properties: { os_glance_import_task: "t1" } });
     expect(finishChange(progress({ method: "copy-image", done: { s2: "k2" } }), active, false).change.to).toBeUndefined();

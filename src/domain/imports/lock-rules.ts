@@ -105,10 +105,11 @@ export function storeFailedChange(image: Image, store: string): ImageChange {
 
 /**
  * The end of an import (success keeps the data; failure is glance's revert: the import's new
- * locations and objects go, its failed stores are listed, a non-copy image goes back to queued with
- * its data fields cleared, glance-download's metadata is restored), and the objects to remove.
+ * locations and objects go, its failed stores and `failedStores` are listed, a non-copy image goes
+ * back to queued with its data fields cleared, glance-download's metadata is restored), and the
+ * objects to remove.
  */
-export function finishChange(r: ImportProgress, image: Image, success: boolean): { change: ImageChange; orphans: ImageLocation[] } {
+export function finishChange(r: ImportProgress, image: Image, success: boolean, failedStores: string[] = []): { change: ImageChange; orphans: ImageLocation[] } {
   const change: ImageChange = { from: [image.status], fields: { updatedAt: nowIso() }, set: {}, unset: [] };
   const orphans: ImageLocation[] = Object.entries(r.writing).map(([store, key]) => ({ store, key }));
   if (image.properties[IMPORT_TASK] === r.taskId) change.unset!.push(IMPORT_TASK);
@@ -121,7 +122,7 @@ export function finishChange(r: ImportProgress, image: Image, success: boolean):
   }
   for (const [store, key] of Object.entries(r.done)) orphans.push({ store, key });
   change.removeLocations = Object.keys(r.done);
-  change.set![IMPORT_FAILED] = joined([...storeList(image, IMPORT_FAILED), ...r.failed]);
+  change.set![IMPORT_FAILED] = joined([...storeList(image, IMPORT_FAILED), ...r.failed, ...failedStores]);
   if (r.method !== "copy-image" && image.status === "importing") {
     change.to = "queued";
     Object.assign(change.fields!, CLEARED_DATA);

@@ -47,7 +47,8 @@ export interface ImportState extends ImportPlan {
   staged: StagedData | null;
 }
 
-export type ImportOutcome = { success: true } | { success: false; message: string };
+/** How an import ended; a failure may name stores to list as failed (those it never filled when its data could not be read). */
+export type ImportOutcome = { success: true } | { success: false; message: string; failedStores?: string[] };
 
 export type Refusal<R extends string> = { ok: false; reason: R; message: string };
 

@@ -28,7 +28,7 @@ class Stop extends Error {}
 /** Another delivery of the same message is doing this import: leave it to that one. */
 class Superseded extends Error {}
 
-const failure = (message: string): ImportOutcome => ({ success: false, message });
+const failure = (message: string, failedStores: string[] = []): ImportOutcome => ({ success: false, message, failedStores });
 
 /** Runs (or resumes) one queued import. */
 export async function runImport(services: Services, job: ImportJob): Promise<void> {
@@ -97,14 +97,19 @@ class ImportRun {
       for (const [i, store] of stores.entries()) {
         if (this.done[store] || this.state.failed.includes(store)) continue;
         const activate = method !== "copy-image" && (!allStoresMustSucceed || i === stores.length - 1);
-        const problem = await this.importToStore(store, activate);
+        // Data unreadable once another store has it fails this store alone unless all must succeed.
+        const problem = await this.importToStore(store, activate).catch((e: unknown) => {
+          if (e instanceof SourceError && !allStoresMustSucceed && Object.keys(this.done).length > 0) return e.message;
+          throw e;
+        });
         if (problem === null) continue;
         notify(this.services, "image.upload", problem, "ERROR");
         this.image = this.check(await this.services.imports.storeFailed(this.image.id, this.state.taskId, store)).image;
         if (allStoresMustSucceed) return failure(problem);
       }
     } catch (e) {
-      if (e instanceof SourceError) return failure(e.message);
+      // Unreadable data (glance base_download.revert): every store not filled is listed as failed.
+      if (e instanceof SourceError) return failure(e.message, stores.filter((s) => !this.done[s]));
       throw e;
     } finally {
       await Promise.allSettled(this.pending);

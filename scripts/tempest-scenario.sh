@@ -76,30 +76,13 @@ trap 'exit 130' INT TERM
 # and validates tokens only when requests come in. Its endpoint goes into keystone's catalog.
 SHARED=${SHARED_DIR:-$(dirname "$REPO")/shared}; [[ -d $SHARED/anchor ]] || SHARED=/work/shared
 if [[ $TARGET == self ]]; then
-  # The stock metadata definitions, loaded as every Glance deployment does (`glance-manage
-  # db_load_metadefs`, run by Debian's glance-common and by start-glance.sh): tempest's metadefs
-  # tests take the first resource type listed. Debian ships them in glance-common; without it,
-  # only that .deb is fetched and unpacked here (nothing installed).
-  MD=""
-  for d in /etc/glance/metadefs /usr/share/glance-common/metadefs; do
-    compgen -G "$d/*.json" >/dev/null && { MD=$d; break; }
-  done
-  if [[ -z $MD ]]; then
-    get_gc() { (cd "$W" && apt-get download -qq glance-common >/dev/null 2>&1); }
-    if { get_gc || { apt-get update -qq >/dev/null 2>&1 && get_gc; }; } \
-       && dpkg-deb -x "$W"/glance-common_*.deb "$W/glance-common"; then
-      MD=$W/glance-common/usr/share/glance-common/metadefs
-    else
-      log "could not get Debian's metadefs (glance-common); the metadefs tests will fail"
-    fi
-  fi
+  # The stock metadefs catalog (tempest's metadefs tests take the first resource type listed)
+  # comes with the migrations (0007), as `glance-manage db_load_metadefs` gives the reference.
   # Stock configuration except the web-download allow-list for loopback (any port).
   AUTH_MODE=keystone KEYSTONE_URL=$KS/v3 \
     KEYSTONE_SERVICE_CREDENTIALS='{"username":"glance","password":"glance-secret","project_name":"service"}' \
     GLANCE_CONFIG=${SVC_GLANCE_CONFIG:-'{"import_filtering_opts":{"allowed_hosts":["127.0.0.1"],"allowed_ports":[]}}'} \
-    PORT=$SVC_PORT PERSIST_DIR=$W/persist MD=$MD \
-    setsid bash -c '[[ -z $MD ]] || bash scripts/load-metadefs.sh --persist-to "$PERSIST_DIR" "$MD" || echo "load-metadefs failed"
-                    exec npm start' >"$W/service.log" 2>&1 </dev/null &
+    PORT=$SVC_PORT PERSIST_DIR=$W/persist setsid npm start >"$W/service.log" 2>&1 </dev/null &
   SVC_PID=$!
 elif [[ $TARGET != glance ]]; then
   give_up "TARGET must be self or glance"

@@ -57,5 +57,31 @@ export async function readJson(c: Context): Promise<unknown> {
     throw badRequest("Malformed JSON in request body.");
   }
   if (typeof value !== "object" || value === null) throw badRequest("Unexpected body type. Expected list/dict.");
+  if (nestingDepth(text) > MAX_JSON_DEPTH) throw badRequest(`Malformed JSON in request body: nested deeper than ${MAX_JSON_DEPTH} levels.`);
   return value;
+}
+
+/**
+ * The deepest nesting a JSON body may have. The deepest documents of the API (a metadef namespace
+ * with objects, properties and their items) have about 8 levels; code that walks a value
+ * recursively (validation, messages) overflowed the stack on thousands of levels (a 500).
+ * Glance's Python json fails past its recursion limit too, with a 500.
+ */
+const MAX_JSON_DEPTH = 32;
+
+/** How deep arrays and objects nest in valid JSON text (brackets inside strings do not count). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) max = Math.max(max, ++depth);
+    else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return max;
 }

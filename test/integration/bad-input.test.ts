@@ -108,6 +108,21 @@ describe("JSON bodies", () => {
     expect((await json(await call("GET", `/v2/images/${img.id}`))).description).toBeUndefined();
   });
 
+  it("deeply nested JSON is 400, not a stack overflow (was 500 on metadef namespaces)", async () => {
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    for (const [method, path] of [["POST", "/v2/metadefs/namespaces"], ["PUT", "/v2/metadefs/namespaces/OS::Compute::Libvirt"], ["POST", "/v2/images"], ["POST", "/v2/tasks"]]) {
+      for (const body of [deep(10_000), `{"namespace":"n","properties":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`]) {
+        const r = await call(method, path, { raw: body, token: ADMIN, headers: { "Content-Type": "application/json" } });
+        expect(r.status, `${method} ${path}`).toBe(400);
+        expect(await message(r)).toContain("Malformed JSON in request body: nested deeper than 32 levels.");
+      }
+    }
+    // 32 levels are read as usual (then refused by the schema), brackets inside strings do not count
+    const ok = await call("POST", "/v2/images", { raw: `{"name":"${"[".repeat(100)}","a":${deep(31)}}`, headers: { "Content-Type": "application/json" } });
+    expect(ok.status).toBe(400);
+    expect(await message(ok)).toContain("is not of type 'string' (on 'a')");
+  });
+
   it("bytes that are not UTF-8 are malformed JSON (400)", async () => {
     const raw = new Uint8Array([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"name":"\xff\xfe"}
     const r = await call("POST", "/v2/images", { raw, headers: { "Content-Type": "application/json" } });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "./domain/errors";
+import { importFilterOf } from "./domain/imports/url-filter";
 import { PropertyProtectionError, parsePropertyProtections } from "./domain/property-protections";
 import type { KeystoneSettings, Settings } from "./domain/settings";
 
@@ -77,6 +78,8 @@ const ConfigSchema = z
       "copy-image",
     ]),
     import_filtering_opts: importFilter.prefault({}),
+    // webhook target URLs (README "Webhooks"); absent: the import filter's rules
+    webhook_filtering_opts: importFilter.optional(),
     // glance [image_import_opts] image_import_plugins, in order (image_conversion needs qemu-img: not here)
     image_import_plugins: z.array(z.enum(["no_op", "image_decompression", "inject_image_metadata"])).default([]),
     // glance [inject_metadata_properties]: what inject_image_metadata sets, unless the importer has one of these roles
@@ -235,14 +238,8 @@ export function parseSettings(raw: RawConfig): Settings {
     enabledImportMethods: c.enabled_import_methods,
     importPlugins: c.image_import_plugins,
     injectMetadata: { ignoreUserRoles: c.inject_metadata_properties.ignore_user_roles, inject: c.inject_metadata_properties.inject },
-    importFilter: {
-      allowedSchemes: c.import_filtering_opts.allowed_schemes.map((x) => x.toLowerCase()),
-      disallowedSchemes: c.import_filtering_opts.disallowed_schemes.map((x) => x.toLowerCase()),
-      allowedHosts: c.import_filtering_opts.allowed_hosts.map((x) => x.toLowerCase()),
-      disallowedHosts: c.import_filtering_opts.disallowed_hosts.map((x) => x.toLowerCase()),
-      allowedPorts: c.import_filtering_opts.allowed_ports,
-      disallowedPorts: c.import_filtering_opts.disallowed_ports,
-    },
+    importFilter: importFilterOf(c.import_filtering_opts),
+    webhookFilter: importFilterOf(c.webhook_filtering_opts ?? c.import_filtering_opts),
     glanceDownloadEndpoints: Object.fromEntries(Object.entries(c.glance_download_endpoints).map(([k, v]) => [k, v.replace(/\/+$/, "")])),
     glanceDownloadProperties: c.glance_download_properties,
     importLockTtl: c.import_lock_ttl,

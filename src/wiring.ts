@@ -8,6 +8,9 @@ import { ConfigError } from "./config";
 import { d1Repositories } from "./db";
 import { verifyUploadSession } from "./domain/images/upload-sessions";
 import { runImport } from "./domain/imports/run";
+import { deliverWebhook } from "./domain/webhooks/deliver";
+import { fanOutWebhooks } from "./domain/webhooks/fan-out";
+import type { WebhookOutcome } from "./domain/webhooks/webhook";
 import type { DataRepositories, Services } from "./domain/services";
 import { ImageObject as ImageObjectRpc } from "./durable-objects/image-object";
 import { ImageObjectCoordinator, ImageObjectImports, ImageObjectSessions } from "./durable-objects/image-object-client";
@@ -19,7 +22,9 @@ import { type JobHandlers, consumeBatch } from "./queues/consumer";
 import { QueueJobs } from "./queues/jobs";
 import { QueueNotifier } from "./queues/notifier";
 import { type CallContext, type RegistryService, registryRepositories } from "./registry-client";
+import { QueueWebhookDispatch } from "./queues/webhooks";
 import { R2ObjectStores, storesFor } from "./store";
+import { FetchWebhookSender } from "./webhooks-sender";
 
 type Bindings = AppEnv["Bindings"];
 
@@ -62,6 +67,8 @@ export function servicesForEnv(
     imports: new ImageObjectImports(env.IMAGE_DO),
     uploadSessions: new ImageObjectSessions(env.IMAGE_DO),
     stores: edgeCache ? storesFor(settings, env, waitUntil) : new R2ObjectStores(settings, env),
+    webhookDispatch: new QueueWebhookDispatch(env.WEBHOOKS),
+    webhookSender: new FetchWebhookSender(),
     tokens: settings.keystone ? keystoneClientFor(settings.keystone) : null,
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
@@ -90,6 +97,13 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
     async notification(m) {
       console.log(`notification ${m.priority} ${m.event_type} ${m.message_id}`);
       if (settings.notificationSink) await sink.record({ messageId: m.message_id, eventType: m.event_type, body: m });
+      // One webhook_delivery message per matching subscription.
+      await withServices(m.request_id, (s) => fanOutWebhooks(s, m));
+    },
+    deliverWebhook: async (job, attempt) => {
+      let outcome: WebhookOutcome = { kind: "done" };
+      await withServices(null, async (s) => (outcome = await deliverWebhook(s, job, attempt)));
+      return outcome;
     },
     scrub: (imageId) => withServices(null, (s) => s.coordinator.scrub(imageId)),
     verifyUpload: (imageId, sessionId) =>

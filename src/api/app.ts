@@ -12,6 +12,7 @@ import { schemasRoutes } from "./v2/schemas";
 import { storesRoutes } from "./v2/stores";
 import { discoveryRoutes } from "./v2/discovery";
 import { imageTasksRoutes, tasksRoutes } from "./v2/tasks";
+import { webhooksRoutes } from "./v2/webhooks";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./versions";
 import { settingsFor } from "../config";
 import type { AppEnv } from "../env";
@@ -74,6 +75,7 @@ export function createApp(buildServices: RequestServices): Hono<AppEnv> {
   v2.route("/tasks", tasksRoutes);
   v2.route("/info", discoveryRoutes);
   v2.route("/stores", storesRoutes);
+  v2.route("/webhooks", webhooksRoutes);
   app.route("/v2", v2);
 
   // Routes known for some method answer 405 with Allow; other /v2 paths 404; anything else is the

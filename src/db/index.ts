@@ -10,6 +10,7 @@ import { D1MetadefRepository } from "./metadefs";
 import { D1NotificationSink } from "./notification-sink-repo";
 import { D1TaskRepository } from "./tasks-repo";
 import { D1QuotaUsageRepository } from "./usage-repo";
+import { D1WebhookRepository } from "./webhooks-repo";
 
 export function d1Repositories(d1: D1Database): DataRepositories {
   const db = createDb(d1);
@@ -21,5 +22,6 @@ export function d1Repositories(d1: D1Database): DataRepositories {
     tasks: new D1TaskRepository(db),
     quotaUsage: new D1QuotaUsageRepository(db),
     notificationSink: new D1NotificationSink(db),
+    webhooks: new D1WebhookRepository(db),
   };
 }

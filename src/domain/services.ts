@@ -5,6 +5,7 @@ import type { MetadefRepository } from "./ports";
 import type { QuotaUsageRepository, TaskRepository } from "./ports";
 import type { ImageStateRepository, ImportCoordinator, ImportSources, JobQueue, NotificationSink, UploadSessionCoordinator } from "./ports";
 import type { Settings } from "./settings";
+import type { WebhookDispatch, WebhookRepository, WebhookSender } from "./webhooks/ports";
 
 /** Everything a verb may touch: built by src/wiring.ts for a request, a queue batch or an image's Durable Object. */
 export interface Services {
@@ -30,6 +31,10 @@ export interface Services {
   uploadSessions: UploadSessionCoordinator;
   /** Image data stores by id (settings.stores). */
   stores: ObjectStores;
+  /** Webhook subscriptions and their delivery logs; the queue deliveries go on; the signed POST. */
+  webhooks: WebhookRepository;
+  webhookDispatch: WebhookDispatch;
+  webhookSender: WebhookSender;
   /** Keystone mode: validates X-Auth-Token (null in the other auth modes). */
   tokens: TokenValidator | null;
   now(): Date;
@@ -40,7 +45,7 @@ export interface Services {
  * The data access layer: every repository over the catalog database. D1 directly, or the registry
  * Worker over a Service Binding (README "The registry layer"); the domain cannot tell them apart.
  */
-export type DataRepositories = Pick<Services, "images" | "imageState" | "metadefs" | "members" | "tasks" | "quotaUsage"> & {
+export type DataRepositories = Pick<Services, "images" | "imageState" | "metadefs" | "members" | "tasks" | "quotaUsage" | "webhooks"> & {
   /** notification_sink: where the queue consumer records delivered events. */
   notificationSink: NotificationSink;
 };

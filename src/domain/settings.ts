@@ -42,6 +42,8 @@ export interface Settings {
   injectMetadata: { ignoreUserRoles: string[]; inject: Record<string, string> };
   /** web-download (and glance-download) URL filter: glance [import_filtering_opts]. */
   importFilter: ImportFilter;
+  /** Webhook target URLs, at creation and at each delivery: webhook_filtering_opts, else import_filtering_opts. */
+  webhookFilter: ImportFilter;
   /** glance-download: region name → that region's Glance endpoint (Glance reads Keystone's catalog). */
   glanceDownloadEndpoints: Record<string, string>;
   /** glance-download: prefixes of the remote image's properties copied to the new one. */

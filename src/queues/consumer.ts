@@ -1,4 +1,5 @@
 import type { ImportJob } from "../domain/imports/ports";
+import type { WebhookJob, WebhookOutcome } from "../domain/webhooks/webhook";
 import { type NotificationMessage, QueueMessage } from "./messages";
 
 /** What each message type does; src/wiring.ts implements it with the domain's verbs. */
@@ -7,6 +8,8 @@ export interface JobHandlers {
   scrub(imageId: string): Promise<void>;
   verifyUpload(imageId: string, sessionId: string): Promise<void>;
   importImage(job: ImportJob): Promise<void>;
+  /** One attempt (`attempt` = the message's attempt number) of one webhook delivery. */
+  deliverWebhook(job: WebhookJob, attempt: number): Promise<WebhookOutcome>;
 }
 
 /**
@@ -36,6 +39,16 @@ export async function consumeBatch(batch: MessageBatch<unknown>, handlers: JobHa
         case "image_import":
           await handlers.importImage({ taskId: body.task_id, imageId: body.image_id, authToken: body.auth_token, requestId: body.request_id, roles: body.roles });
           break;
+        case "webhook_delivery": {
+          const job = { webhookId: body.webhook_id, deliveryId: body.delivery_id, redeliveryOf: body.redelivery_of, event: body.event };
+          const next = await handlers.deliverWebhook(job, message.attempts);
+          // After the last attempt, a retry is what moves the message to the dead-letter queue.
+          if (next.kind !== "done") {
+            message.retry(next.kind === "retry" ? { delaySeconds: next.delaySeconds } : {});
+            continue;
+          }
+          break;
+        }
       }
       message.ack();
     } catch (e) {

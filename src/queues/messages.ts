@@ -41,5 +41,16 @@ export const ImportMessage = z.object({
 });
 export type ImportMessage = z.infer<typeof ImportMessage>;
 
-export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage, ImportMessage]);
+/** POST one notification to one webhook subscription (src/domain/webhooks/deliver.ts); on the webhooks queue. */
+export const WebhookDeliveryMessage = z.object({
+  type: z.literal("webhook_delivery"),
+  webhook_id: z.string(),
+  delivery_id: z.string(),
+  redelivery_of: z.string().nullable().default(null),
+  // The notification as published (the envelope without the queue's `type`).
+  event: NotificationMessage.omit({ type: true }),
+});
+export type WebhookDeliveryMessage = z.input<typeof WebhookDeliveryMessage>;
+
+export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage, ImportMessage, WebhookDeliveryMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

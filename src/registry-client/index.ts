@@ -6,6 +6,7 @@ import type { NotificationSink } from "../domain/jobs";
 import type { MetadefRepository } from "../domain/metadefs/repository";
 import type { ImageRepository, MemberRepository, QuotaUsageRepository, TaskRepository } from "../domain/ports";
 import type { DataRepositories } from "../domain/services";
+import type { WebhookRepository } from "../domain/webhooks/ports";
 
 /** Who is calling, passed along with every call; the registry refuses a call without it. */
 export interface CallContext {
@@ -22,6 +23,7 @@ export interface RegistryService {
   tasks(call: CallContext): TaskRepository;
   quotaUsage(call: CallContext): QuotaUsageRepository;
   notificationSink(call: CallContext): NotificationSink;
+  webhooks(call: CallContext): WebhookRepository;
 }
 
 // The methods of each port, listed once: the client forwards exactly these, and the type check
@@ -33,6 +35,7 @@ const METHODS = {
   tasks: ["create", "get", "list", "listByImage", "transition", "update"],
   quotaUsage: ["usage"],
   notificationSink: ["record"],
+  webhooks: ["create", "get", "list", "countByOwner", "listEnabled", "save", "delete", "logAttempt", "attempts", "lastAttempt", "resetFailures", "countFailure"],
   metadefs: [
     "getNamespace", "listNamespaces", "createNamespace", "updateNamespace", "deleteNamespace", "deleteNamespaceContent",
     "listObjects", "getObject", "createObject", "updateObject", "deleteObject",
@@ -50,8 +53,9 @@ const complete: [
   Complete<TaskRepository, Listed<"tasks">>,
   Complete<QuotaUsageRepository, Listed<"quotaUsage">>,
   Complete<NotificationSink, Listed<"notificationSink">>,
+  Complete<WebhookRepository, Listed<"webhooks">>,
   Complete<MetadefRepository, Listed<"metadefs">>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void complete;
 
 type Target = Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -69,6 +73,7 @@ export function registryRepositories(registry: RegistryService, call: CallContex
     tasks: forward(() => registry.tasks(call), METHODS.tasks),
     quotaUsage: forward(() => registry.quotaUsage(call), METHODS.quotaUsage),
     notificationSink: forward(() => registry.notificationSink(call), METHODS.notificationSink),
+    webhooks: forward(() => registry.webhooks(call), METHODS.webhooks),
     metadefs: forward(() => registry.metadefs(call), METHODS.metadefs),
   };
 }

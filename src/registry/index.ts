@@ -64,6 +64,11 @@ export class Registry extends WorkerEntrypoint<RegistryEnv> implements RegistryS
     return this.data.notificationSink;
   }
 
+  webhooks(call: CallContext) {
+    checkCall(call);
+    return this.data.webhooks;
+  }
+
   /** No public route: anything reaching fetch() is answered 404. */
   override async fetch(): Promise<Response> {
     return new Response("Not Found", { status: 404 });

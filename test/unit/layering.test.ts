@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 const sources = import.meta.glob(["../../src/**/*.{ts,tsx}", "!../../src/**/*.d.ts"], { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 const files = Object.fromEntries(Object.entries(sources).map(([k, v]) => [k.replace("../../", ""), v]));
 
-const ADAPTERS = ["db", "store", "queues", "durable-objects", "keystone", "import-sources", "registry-client"];
+const ADAPTERS = ["db", "store", "queues", "durable-objects", "keystone", "import-sources", "registry-client", "webhooks-sender"];
 /** Which part of the code a file belongs to. */
 function layer(file: string): string {
   const m = /^src\/([^/]+)\//.exec(file);

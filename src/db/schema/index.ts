@@ -1,3 +1,4 @@
 export * from "./images";
 export * from "./metadefs";
 export * from "./tasks";
+export * from "./webhooks";

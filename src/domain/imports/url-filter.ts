@@ -14,6 +14,19 @@ export type UriCheck = { ok: true; url: URL } | { ok: false; reason: string };
 const INTERNAL_NAMES = new Set(["localhost", "metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"]);
 const INTERNAL_SUFFIXES = [".localhost", ".local", ".localdomain", ".internal", ".home.arpa", ".intranet", ".lan"];
 
+/** glance [import_filtering_opts] as configured (snake_case lists) → the filter; names lower-cased. */
+export function importFilterOf(o: Record<`${"allowed" | "disallowed"}_${"schemes" | "hosts"}`, string[]> & Record<`${"allowed" | "disallowed"}_ports`, number[]>): ImportFilter {
+  const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
+  return {
+    allowedSchemes: lower(o.allowed_schemes),
+    disallowedSchemes: lower(o.disallowed_schemes),
+    allowedHosts: lower(o.allowed_hosts),
+    disallowedHosts: lower(o.disallowed_hosts),
+    allowedPorts: o.allowed_ports,
+    disallowedPorts: o.disallowed_ports,
+  };
+}
+
 /** The host as Glance compares it: lower case, IPv6 without brackets, no trailing dot. */
 export function normalizeHost(host: string): string {
   return host.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");

@@ -91,4 +91,12 @@ export const DEFAULT_RULES: Record<string, string> = {
   add_metadef_tags: "rule:metadef_admin",
   delete_metadef_tag: "rule:metadef_admin",
   delete_metadef_tags: "rule:metadef_admin",
+
+  // webhooks (not Glance's; README "Webhooks"): the owner project manages its own, admin all.
+  // The target's project_id is the webhook's owner (the caller's project for add/list).
+  add_webhook: ADMIN_OR_PROJECT_MEMBER,
+  get_webhook: ADMIN_OR_PROJECT_READER,
+  get_webhooks: ADMIN_OR_PROJECT_READER,
+  modify_webhook: ADMIN_OR_PROJECT_MEMBER,
+  delete_webhook: ADMIN_OR_PROJECT_MEMBER,
 };

@@ -16,6 +16,7 @@ import {
 } from "./metadefs";
 import { taskSchema, tasksSchema } from "./task";
 import { uploadSessionSchema, uploadSessionsSchema } from "./upload-session";
+import { webhookSchema, webhooksSchema } from "./webhook";
 
 export type { PropertySchema, SchemaDocument } from "./json-schema";
 
@@ -40,6 +41,9 @@ export const SCHEMA_DOCUMENTS: Record<string, (settings: Settings) => SchemaDocu
   // not Glance's: the resumable upload sessions (README "Large images")
   "upload-session": uploadSessionSchema,
   "upload-sessions": uploadSessionsSchema,
+  // not Glance's: webhook subscriptions (README "Webhooks")
+  webhook: webhookSchema,
+  webhooks: webhooksSchema,
 };
 
 /** The document served at /v2/schemas/`path`, or null when there is none. */

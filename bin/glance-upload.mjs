@@ -240,32 +240,38 @@ async function upload(opts, imageId, fileArg) {
       const length = partLen(n);
       for (let attempt = 1; ; attempt++) {
         let counted = 0;
-        const stream = createReadStream(file, { start, end: start + length - 1, highWaterMark: MiB });
+        let stream = null;
         const count = (c) => {
           counted += c.length;
           bar.add(c.length);
         };
-        stream.on("data", count);
+        // The file is opened only when its bytes can go out: a "data" listener starts the flow, so a
+        // stream opened before an await (the presign call) would pour the part into the void.
+        const open = () => {
+          stream = createReadStream(file, { start, end: start + length - 1, highWaterMark: MiB });
+          stream.on("data", count);
+          return stream;
+        };
         let r;
         try {
           if (direct) {
             const u = await call("POST", `${base}/${session.id}/parts/${n}/url`);
             if (u.status !== 200) throw Object.assign(new Error(why(u)), { status: u.status });
-            const put = await request("PUT", u.json.url, { headers: u.json.headers, body: stream });
+            const put = await request("PUT", u.json.url, { headers: u.json.headers, body: open() });
             if (put.status !== 200) throw Object.assign(new Error(`R2 answered ${put.status}: ${put.text.slice(0, 200)}`), { status: put.status });
             r = await call("PUT", `${base}/${session.id}/parts/${n}`, { etag: put.headers.etag });
           } else {
             const res = await request("PUT", `${opts.url}${base}/${session.id}/parts/${n}`, {
               headers: headers({ "Content-Type": "application/octet-stream", "Content-Length": String(length) }),
-              body: stream,
+              body: open(),
             });
             r = { status: res.status, json: safeJson(res.text), text: res.text };
           }
           if (r.status === 200) return;
           throw Object.assign(new Error(why(r)), { status: r.status });
         } catch (e) {
-          stream.off("data", count);
-          stream.destroy();
+          stream?.off("data", count);
+          stream?.destroy();
           bar.add(-counted);
           const retriable = !e.status || e.status >= 500 || e.status === 408 || e.status === 429;
           const what = `part ${n}: ${e.status ? `${e.status} ` : ""}${e.message}`;

@@ -78,7 +78,9 @@ export class S3Presigner {
       date,
       expiresSeconds,
     });
-    return { method: "PUT", url: signed, headers: { "Content-Length": String(length) }, expiresAt: new Date(date.getTime() + expiresSeconds * 1000).toISOString() };
+    // X-Amz-Date has whole seconds: the URL expires expiresSeconds after that second, not after `date`.
+    const signedAt = Math.floor(date.getTime() / 1000) * 1000;
+    return { method: "PUT", url: signed, headers: { "Content-Length": String(length) }, expiresAt: new Date(signedAt + expiresSeconds * 1000).toISOString() };
   }
 }
 

@@ -40,6 +40,13 @@ describe("SigV4 query presigning", () => {
     });
   });
 
+  it("expiresAt is X-Amz-Date + X-Amz-Expires (the signed whole second, not the clock's milliseconds)", async () => {
+    const config = s3ConfigFor({ R2_S3_CREDENTIALS: JSON.stringify({ endpoint: "http://127.0.0.1:9000", access_key_id: "k", secret_access_key: "s", buckets: { store1: "b" } }) })!;
+    const r = await new S3Presigner(config, "b", () => new Date("2026-03-14T15:09:26.987Z")).uploadPart("k", "u", 1, 5, 3600);
+    expect(new URL(r.url).searchParams.get("X-Amz-Date")).toBe("20260314T150926Z");
+    expect(r.expiresAt).toBe("2026-03-14T16:09:26.000Z");
+  });
+
   it("UriEncode keeps unreserved characters (and / in paths) and encodes UTF-8 bytes", () => {
     expect(uriEncode("a-b_c.d~e/f g+é", false)).toBe("a-b_c.d~e/f%20g%2B%C3%A9");
     expect(uriEncode("a/b", true)).toBe("a%2Fb");

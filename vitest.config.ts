@@ -31,6 +31,8 @@ export default defineConfig(async () => {
         },
         // Every outbound fetch() goes through this Worker: it serves *.example.com (web-download
         // and glance-download sources) and passes the rest on (test/setup/import-origin.mjs).
+        // REPLICA_DB: a second local D1, the lagging read replica of test/helpers/lagging-d1.ts.
+        d1Databases: { DB: "00000000-0000-0000-0000-000000000000", REPLICA_DB: "glance-replica-test" },
         outboundService: "import-origin",
         workers: [{ name: "import-origin", modules: true, compatibilityDate: "2026-01-01", script: readFileSync("test/setup/import-origin.mjs", "utf8") }],
       },

@@ -6,6 +6,7 @@ import { createApp } from "./api/app";
 import { settingsFor } from "./config";
 import { ConfigError } from "./config";
 import { d1Repositories } from "./db";
+import { BOOKMARK, RequestSession } from "./db/request-session";
 import { verifyUploadSession } from "./domain/images/upload-sessions";
 import { runImport } from "./domain/imports/run";
 import { deliverWebhook } from "./domain/webhooks/deliver";
@@ -32,9 +33,9 @@ type Bindings = AppEnv["Bindings"];
  * The data access layer the deployment chose (GLANCE_DATA_API): D1 in this Worker, or the
  * registry Worker over its Service Binding (then this Worker has no D1 binding at all).
  */
-export function dataRepositories(env: Bindings, call: CallContext): DataRepositories {
+export function dataRepositories(env: Bindings, call: CallContext, session?: RequestSession): DataRepositories {
   const mode = env.GLANCE_DATA_API ?? "direct";
-  if (mode === "direct") return d1Repositories(env.DB);
+  if (mode === "direct") return d1Repositories(session ? session.asDatabase() : env.DB);
   if (mode !== "registry") throw new ConfigError(`invalid GLANCE_DATA_API "${mode}": expected direct or registry`);
   if (!env.REGISTRY) throw new ConfigError("GLANCE_DATA_API registry needs the REGISTRY service binding to the registry Worker");
   return registryRepositories(env.REGISTRY as RegistryService, call);
@@ -55,8 +56,12 @@ export function servicesForEnv(
   const settings = settingsFor(env);
   const policy = policyFor(env.POLICY);
   checkProtectionPolicies(settings.propertyProtections, policy);
-  const { notificationSink: _, ...repositories } = dataRepositories(env, { origin, requestId });
-  return {
+  // Requests read through one D1 session (read replication); the queue and the image's object
+  // write, and read the primary.
+  const call: CallContext = { origin, requestId };
+  const session = origin === "api" && (env.GLANCE_DATA_API ?? "direct") === "direct" ? new RequestSession(env.DB) : undefined;
+  const { notificationSink: _, ...repositories } = dataRepositories(env, call, session);
+  const services: Services = {
     settings,
     policy,
     ...repositories,
@@ -73,10 +78,40 @@ export function servicesForEnv(
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
   };
+  if (origin === "api") sessions.set(services, { call, session, env });
+  return services;
 }
 
+/**
+ * D1 read replication per request (README "Read replicas"): a bookmark the client sent back is
+ * honoured (its reads see at least that point); anonymous readers go to the nearest replica; every
+ * other caller reads the primary, so a client that carries no bookmark (glance, openstack) never
+ * misses its own writes. The response carries the bookmark of what the request saw or wrote.
+ */
+function consistencyOf(services: Services) {
+  return sessions.get(services);
+}
+const sessions = new WeakMap<Services, { call: CallContext; session?: RequestSession; env: Bindings }>();
+
 /** The HTTP API (Hono), its ports built per request. */
-export const app = createApp((env, waitUntil, requestId) => servicesForEnv(env, waitUntil, requestId, "api", true));
+export const app = createApp(
+  (env, waitUntil, requestId) => servicesForEnv(env, waitUntil, requestId, "api", true),
+  {
+    choose(services, r) {
+      const c = consistencyOf(services);
+      if (!c) return;
+      const constraint = r.bookmark && BOOKMARK.test(r.bookmark) ? r.bookmark : r.anonymous && !r.mutating ? "first-unconstrained" : "first-primary";
+      c.call.constraint = constraint;
+      if (c.session) c.session.constraint = constraint;
+    },
+    async bookmark(services, mutating) {
+      const c = consistencyOf(services);
+      if (!c) return null;
+      if (c.session) return c.session.bookmark(mutating);
+      return mutating ? (c.env.REGISTRY as RegistryService).bookmark(c.call) : null;
+    },
+  },
+);
 
 /**
  * The queue consumer: each message's work runs with its own ports, and the best-effort sends it

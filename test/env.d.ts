@@ -5,3 +5,9 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
+declare namespace Cloudflare {
+  interface Env {
+    /** The read-replication tests' lagging replica (vitest.config.ts). */
+    REPLICA_DB: D1Database;
+  }
+}

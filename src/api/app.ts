@@ -23,8 +23,16 @@ const BODYLESS = new Set(["GET", "HEAD", "DELETE"]);
 /** Builds the ports for one request (src/wiring.ts): the API never constructs an adapter itself. */
 export type RequestServices = (env: AppEnv["Bindings"], waitUntil: (p: Promise<unknown>) => void, requestId: string | null) => Services;
 
+/** How a request reads the database (D1 read replication), decided once the caller is known. */
+export interface Consistency {
+  /** `bookmark`: what the client sent back (X-Glance-Bookmark); anonymous: no identity; mutating: not GET/HEAD. */
+  choose(services: Services, request: { bookmark: string | null; anonymous: boolean; mutating: boolean }): void;
+  /** The bookmark the response carries (null: none). */
+  bookmark(services: Services, mutating: boolean): Promise<string | null>;
+}
+
 /** The Hono app: middleware order, error mapping, version negotiation, the /v2 mounts. */
-export function createApp(buildServices: RequestServices): Hono<AppEnv> {
+export function createApp(buildServices: RequestServices, consistency?: Consistency): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   // Request id on every response (glance: adopt X-Openstack-Request-ID up to 64 chars, else 431).
@@ -57,6 +65,17 @@ export function createApp(buildServices: RequestServices): Hono<AppEnv> {
     await next();
   });
   v2.use("*", authenticate);
+  // Read-your-writes across replicas (README "Read replicas"): the bookmark travels both ways.
+  v2.use("*", async (c, next) => {
+    if (!consistency) return next();
+    const services = c.get("services");
+    const mutating = c.req.method !== "GET" && c.req.method !== "HEAD";
+    consistency.choose(services, { bookmark: c.req.header("X-Glance-Bookmark") ?? null, anonymous: c.get("ctx").readOnly, mutating });
+    await next();
+    const bookmark = await consistency.bookmark(services, mutating && c.res.status < 400).catch(() => null);
+    if (bookmark) c.res.headers.set("X-Glance-Bookmark", bookmark);
+  });
+  // Glance routes only the methods it lists: HEAD on an API resource is 405 with Allow (no GET-as-HEAD).
   // Glance routes only the methods it lists: HEAD on an API resource is 405 with Allow (no GET-as-HEAD).
   v2.use("*", async (c, next) => {
     if (c.req.method !== "HEAD") return next();

@@ -12,10 +12,14 @@ import type { WebhookRepository } from "../domain/webhooks/ports";
 export interface CallContext {
   origin: "api" | "queue" | "object";
   requestId: string | null;
+  /** D1 read replication: the session constraint or bookmark this call reads with (default: the primary). */
+  constraint?: string;
 }
 
 /** The registry Worker's RPC surface (src/registry/index.ts implements it). */
 export interface RegistryService {
+  /** The primary's latest bookmark (handed back to clients after a write). */
+  bookmark(call: CallContext): Promise<string | null>;
   images(call: CallContext): ImageRepository;
   imageState(call: CallContext): ImageStateRepository;
   metadefs(call: CallContext): MetadefRepository;

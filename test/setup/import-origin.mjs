@@ -11,10 +11,28 @@
 //                       /status/<code>                     that status, no data
 //   glance.example.com  /v2/images/<id>, /v2/images/<id>/file   a remote Glance (needs X-Auth-Token)
 //   origin.example.com  /_log?tag=<substring>               requests seen whose URL contains tag
+//   hooks.example.com   a webhook receiver; each request is recorded under its ?id= (method,
+//                       headers, body), then: /ok → 200, /fail → 500, /flaky?fail=N → 500 for the
+//                       first N requests of that id, then 200; /redirect → 302 to /ok.
+//                       /_received?id=<id> lists what that id received, oldest first.
 //
 // The remote Glance's images: ...0001 active (3 MiB + 17 bytes, seed 11, with hw_/os_ properties),
 // ...0002 queued, ...0003 active but announcing a wrong size.
 const log = [];
+const received = new Map();
+
+async function hooks(url, request) {
+  const id = url.searchParams.get("id") ?? "";
+  if (url.pathname === "/_received") return Response.json(received.get(id) ?? []);
+  const list = received.get(id) ?? [];
+  received.set(id, list);
+  list.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body: await request.text() });
+  if (url.pathname === "/ok") return new Response("thanks");
+  if (url.pathname === "/fail") return new Response("receiver broken", { status: 500 });
+  if (url.pathname === "/flaky") return list.length <= Number(url.searchParams.get("fail") ?? 1) ? new Response("not yet", { status: 500 }) : new Response("ok");
+  if (url.pathname === "/redirect") return new Response(null, { status: 302, headers: { Location: `/ok?id=${id}` } });
+  return new Response("404 Not Found", { status: 404 });
+}
 
 function xorshift(seed) {
   let x = (seed * 2654435761) >>> 0 || 1;
@@ -104,6 +122,7 @@ export default {
       return Response.json(log.filter((e) => e.url.includes(tag)));
     }
     if (url.hostname === "glance.example.com") return remoteGlance(url, request);
+    if (url.hostname === "hooks.example.com") return hooks(url, request);
     if (url.hostname.endsWith(".example.com")) {
       let m = /^\/bytes\/(\d+)\/(\d+)$/.exec(url.pathname);
       if (m) {

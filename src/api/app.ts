@@ -35,13 +35,14 @@ export interface Consistency {
 export function createApp(buildServices: RequestServices, consistency?: Consistency): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  // Request id on every response (glance: adopt X-Openstack-Request-ID up to 64 chars, else 431).
+  // Request id on every response (glance: adopt X-Openstack-Request-ID up to 64 chars, else 431;
+  // glance's context middleware answers it with a "req-" prefix when it has none).
   app.use("*", async (c, next) => {
     const incoming = c.req.header("X-Openstack-Request-ID");
     if (incoming && incoming.length > 64) {
       return errorResponse(c.req.header("Accept"), 431, "Request ID is too long.", { "x-openstack-request-id": `req-${crypto.randomUUID()}` });
     }
-    const requestId = incoming || `req-${crypto.randomUUID()}`;
+    const requestId = incoming ? (incoming.startsWith("req-") ? incoming : `req-${incoming}`) : `req-${crypto.randomUUID()}`;
     c.set("requestId", requestId);
     await next();
     c.res.headers.set("x-openstack-request-id", requestId);

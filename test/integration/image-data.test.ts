@@ -68,20 +68,11 @@ describe("PUT /v2/images/{id}/file", () => {
     expect((await download(empty.id)).status).toBe(200);
   });
 
-  it("x-openstack-image-size gives a chunked body its length; a mismatch is 400 and leaves nothing", async () => {
+  it("a chunked body with x-openstack-image-size: the size is what arrived (the header is a hint; see header-hints.test.ts)", async () => {
     const img = await createImage();
     const data = bytes(300_000);
     expect((await upload(img.id, streamOf(data), { headers: { "x-openstack-image-size": String(data.length) } })).status).toBe(204);
     expect((await show(img.id)).size).toBe(data.length);
-
-    const short = await createImage();
-    const r = await upload(short.id, streamOf(data), { headers: { "x-openstack-image-size": String(data.length + 10) } });
-    expect(r.status).toBe(400);
-    await expectQueuedAndEmpty(short.id);
-    const long = await createImage();
-    expect((await upload(long.id, streamOf(data), { headers: { "x-openstack-image-size": "10" } })).status).toBe(400);
-    await expectQueuedAndEmpty(long.id);
-    expect((await upload(long.id, data, { headers: { "x-openstack-image-size": "ten" } })).status).toBe(400);
   });
 
   it("400 when disk_format/container_format are unset; the image stays queued", async () => {
@@ -183,7 +174,8 @@ describe("PUT /v2/images/{id}/file", () => {
     const img = await createImage();
     const { stream, ctl } = controlledBody();
     ctl.enqueue(bytes(2 * MiB));
-    const pending = upload(img.id, stream, { headers: { "x-openstack-image-size": String(8 * MiB) } });
+    // (announced with Content-Length: in this harness a stream that errors reaches the Worker as an end)
+    const pending = upload(img.id, stream, { headers: { "Content-Length": String(8 * MiB) } });
     await waitStatus(img.id, "saving");
     ctl.error(new Error("connection reset"));
     // The client is gone: its request fails or is answered 400; the state below is what matters.

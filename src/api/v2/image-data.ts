@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { badRequest, unsupportedMediaType } from "../../domain/errors";
+import { unsupportedMediaType } from "../../domain/errors";
 import { downloadImageData } from "../../domain/images/download";
 import { uploadImageData } from "../../domain/images/upload";
 import type { AppEnv } from "../../env";
@@ -12,17 +12,18 @@ export function assertOctetStream(contentType: string | undefined): void {
   if (type !== "application/octet-stream") throw unsupportedMediaType(`Invalid content type ${type || "None"}`);
 }
 
-/** x-openstack-image-size, else Content-Length; null for a chunked body. */
-export function declaredSize(imageSize: string | undefined, contentLength: string | undefined): number | null {
-  const raw = imageSize ?? contentLength;
-  if (raw === undefined) return null;
-  if (!/^\d{1,16}$/.test(raw.trim())) throw badRequest(`Invalid image size ${raw}: expected a non-negative integer.`);
-  return Number(raw.trim());
+/**
+ * The body's length: Content-Length (HTTP framing makes it exact), null for a chunked body. As in
+ * Glance (image_data.py: `request.content_length or None`), x-openstack-image-size is not read: the
+ * size is what arrives, and a wrong, larger, smaller or malformed hint changes nothing.
+ */
+export function bodyLength(contentLength: string | undefined): number | null {
+  return contentLength !== undefined && /^\d{1,16}$/.test(contentLength.trim()) ? Number(contentLength.trim()) : null;
 }
 
 imageDataRoutes.put("/:id/file", async (c) => {
   assertOctetStream(c.req.header("Content-Type"));
-  const size = declaredSize(c.req.header("x-openstack-image-size"), c.req.header("Content-Length"));
+  const size = bodyLength(c.req.header("Content-Length"));
   const store = c.req.header("X-Image-Meta-Store") ?? null;
   await uploadImageData(c.get("services"), c.get("ctx"), c.req.param("id"), { body: c.req.raw.body, size, store });
   return c.body(null, 204);

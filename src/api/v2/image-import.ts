@@ -3,7 +3,7 @@ import { importImage } from "../../domain/imports/import";
 import { assertStagingEnabled, stageImageData } from "../../domain/imports/stage";
 import type { AppEnv } from "../../env";
 import { readJson } from "../request-body";
-import { assertOctetStream, declaredSize } from "./image-data";
+import { assertOctetStream, bodyLength } from "./image-data";
 
 /** PUT /v2/images/{id}/stage and POST /v2/images/{id}/import (interoperable image import). */
 export const imageImportRoutes = new Hono<AppEnv>();
@@ -13,7 +13,7 @@ imageImportRoutes.put("/:id/stage", async (c) => {
   // glance's deserializer: 404 without glance-direct, then the media type (415).
   assertStagingEnabled(services.settings);
   assertOctetStream(c.req.header("Content-Type"));
-  const size = declaredSize(c.req.header("x-openstack-image-size"), c.req.header("Content-Length"));
+  const size = bodyLength(c.req.header("Content-Length"));
   await stageImageData(services, c.get("ctx"), c.req.param("id"), { body: c.req.raw.body, size });
   return c.body(null, 204);
 });

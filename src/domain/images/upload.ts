@@ -12,7 +12,7 @@ import type { Image } from "./image";
 export interface UploadRequest {
   /** The request body (null for an empty one). */
   body: ReadableStream<Uint8Array> | null;
-  /** x-openstack-image-size, else Content-Length; null for a chunked body. */
+  /** Content-Length; null for a chunked body (x-openstack-image-size is not read, as in Glance). */
   size: number | null;
   /** X-Image-Meta-Store; the default store when absent. */
   store: string | null;

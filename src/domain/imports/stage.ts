@@ -10,7 +10,7 @@ import type { Settings } from "../settings";
 
 export interface StageRequest {
   body: ReadableStream<Uint8Array> | null;
-  /** x-openstack-image-size, else Content-Length; null for a chunked body. */
+  /** Content-Length; null for a chunked body (x-openstack-image-size is not read, as in Glance). */
   size: number | null;
 }
 

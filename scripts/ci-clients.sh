@@ -89,6 +89,7 @@ run_suite client-scenario bash "$SCENARIO" "$URL"
 run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
 run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
 run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
+run_suite presigned-scenario bash "$REPO/scripts/presigned-scenario.sh"  # presigned part URLs against a local S3 server (own service + s3rver on free ports)
 run_suite fuzz npm run -s fuzz -- --url "$URL" --count 1000 --seed 1  # seeded bad/odd requests on every route family: no 5xx but 501, none slower than 10 s (~70 s)
 run_suite keystone-scenario bash "$REPO/scripts/keystone-scenario.sh"
 run_suite registry-scenario bash "$REPO/scripts/registry-scenario.sh"

@@ -15,7 +15,7 @@ describe("x-openstack-image-size is a hint: the size is what arrives", () => {
       for (const chunked of [false, true]) {
         const img = await createImage();
         // (a Request built here carries no Content-Length unless given one, as a real client's would)
-        const length = chunked ? {} : { "Content-Length": String(data.length) };
+        const length: Record<string, string> = chunked ? {} : { "Content-Length": String(data.length) };
         const r = await upload(img.id, chunked ? streamOf(data, 700) : data, { headers: { "x-openstack-image-size": hint, ...length } });
         expect(r.status, `hint ${hint} chunked ${chunked}`).toBe(204);
         expect(await show(img.id, OWNER)).toMatchObject({ status: "active", size: data.length, checksum: md5 });
@@ -53,7 +53,7 @@ describe("x-openstack-image-size is a hint: the size is what arrives", () => {
     for (const hint of ["100", "5000", "abc"]) {
       const img = await createImage();
       const body = hint === "5000" ? data : streamOf(data, 700);
-      const length = hint === "5000" ? { "Content-Length": String(data.length) } : {};
+      const length: Record<string, string> = hint === "5000" ? { "Content-Length": String(data.length) } : {};
       expect((await stage(img.id, body, { headers: { "x-openstack-image-size": hint, ...length } })).status, hint).toBe(204);
       expect(await show(img.id, OWNER)).toMatchObject({ status: "uploading", size: data.length });
       if (hint !== "100") continue;

@@ -16,6 +16,7 @@ import { webhooksRoutes } from "./v2/webhooks";
 import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./versions";
 import { settingsFor } from "../config";
 import type { AppEnv } from "../env";
+import { catalogRoutes } from "./catalog/routes";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]);
 const BODYLESS = new Set(["GET", "HEAD", "DELETE"]);
@@ -97,6 +98,8 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
   v2.route("/stores", storesRoutes);
   v2.route("/webhooks", webhooksRoutes);
   app.route("/v2", v2);
+  // The public image catalog (HTML, README "Catalog"): outside /v2, answered before the fallback below.
+  app.route("/catalog", catalogRoutes(buildServices));
 
   // Routes known for some method answer 405 with Allow; other /v2 paths 404; anything else is the
   // version document with 300, as Glance's version negotiation does.

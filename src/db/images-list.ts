@@ -118,6 +118,8 @@ function commonWhere(q: ImageListQuery, P: Params): string[] {
   for (const t of q.tags) w.push(`EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = images.id AND t.value = ${P.p(t)})`);
   for (const [name, value] of Object.entries(q.properties))
     w.push(`EXISTS (SELECT 1 FROM image_properties p WHERE p.name = ${P.p(name)} AND p.value = ${P.p(value)} AND p.image_id = images.id)`);
+  // LIKE is case-insensitive for ASCII in SQLite; the caller's text is bound and its wildcards escaped.
+  if (q.nameContains) w.push(`images.name LIKE ${P.p(`%${q.nameContains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)} ESCAPE '\\'`);
   if (q.marker) w.push(...keyset(q, P));
   return w;
 }

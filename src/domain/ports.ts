@@ -29,8 +29,13 @@ export interface ImageListQuery {
   sort: { key: ImageSortKey; dir: "asc" | "desc" }[];
   limit: number;
   /** Rows strictly after this image in `sort` order (keyset paging). */
-  marker?: Image;
+  marker?: ImageListMarker;
+  /** Case-insensitive substring of the name (the catalog's search; not a Glance filter). */
+  nameContains?: string;
 }
+
+/** What keyset paging reads of the marker image: its sort values. */
+export type ImageListMarker = Pick<Image, "id" | "name" | "status" | "containerFormat" | "diskFormat" | "size" | "createdAt" | "updatedAt">;
 
 export interface ImageRepository {
   /** A live (not deleted) image, or null. */

@@ -1,7 +1,7 @@
 import type { RequestContext } from "../context";
 import { badRequest, forbidden } from "../errors";
 import { ImagePolicy } from "../policy/image-policy";
-import type { ImageFilterOp, ImageListQuery, ImageSortKey } from "../ports";
+import type { ImageFilterOp, ImageListMarker, ImageListQuery, ImageSortKey } from "../ports";
 import type { Services } from "../services";
 import type { Settings } from "../settings";
 import { isVisible } from "./access";
@@ -13,15 +13,28 @@ export interface ImagePage {
   nextMarker: string | null;
 }
 
+/** What the catalog (src/domain/catalog) adds to a Glance query; GET /v2/images uses none of it. */
+export interface ListOptions {
+  /** The rule that authorizes the listing (default get_images); each image still needs get_image. */
+  rule?: string;
+  /** Rows after this one, given by its sort values (a cursor): no marker lookup, no visibility check needed (rows are still filtered). */
+  after?: ImageListMarker;
+  /** Case-insensitive substring of the name (not a Glance filter). */
+  nameContains?: string;
+}
+
 /**
  * GET /v2/images (glance/api/v2/images.py ImagesController.index): authorize get_images, parse the
  * query, one keyset-paged query, then drop every image the caller may not `get_image`.
  * `params` are the raw query pairs in order (keys may repeat).
  */
-export async function listImages(services: Services, ctx: RequestContext, params: [string, string][]): Promise<ImagePage> {
-  if (!services.policy.check("get_images", ctx, { project_id: ctx.projectId })) throw forbidden("You are not authorized to complete get_images action.");
+export async function listImages(services: Services, ctx: RequestContext, params: [string, string][], options: ListOptions = {}): Promise<ImagePage> {
+  const rule = options.rule ?? "get_images";
+  if (!services.policy.check(rule, ctx, { project_id: ctx.projectId })) throw forbidden(`You are not authorized to complete ${rule} action.`);
   const { query, markerId } = parseListQuery(params, services.settings, { isAdmin: ctx.isAdmin, projectId: ctx.projectId });
-  if (markerId !== undefined) {
+  if (options.nameContains) query.nameContains = options.nameContains;
+  if (options.after) query.marker = options.after;
+  else if (markerId !== undefined) {
     const m = await services.images.get(markerId);
     if (!m || !(await isVisible(services, ctx, m))) throw badRequest(`Marker ${markerId} could not be found.`);
     query.marker = m;

@@ -6,6 +6,7 @@
 #   4. the large-image client (upload sessions, interrupted and resumed): scripts/upload-session-scenario.sh
 #   5. sharing between two projects with real Keystone tokens: scripts/keystone-scenario.sh (starts
 #      Debian's keystone and a second instance of this service in AUTH_MODE=keystone, on free ports)
+#   6. the catalog in a real browser (Debian's chromium driven by playwright-core): scripts/browser-scenario.mjs
 # Starts the service on 127.0.0.1:$PORT (default 9292) with a fresh PERSIST_DIR, waits for it,
 # runs the scenarios, stops the service by its process group, prints the totals, exits 1 on any failure.
 # Env: PORT=9292  CI_GLANCE_CONFIG (GLANCE_CONFIG for the service)  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
@@ -26,7 +27,7 @@ SCENARIO=$SHARED/anchor/client-scenario.sh
 [[ -f $SCENARIO ]] || { log "client-scenario.sh not found (looked in $(dirname "$REPO")/shared and /work/shared)"; exit 1; }
 
 # ---- clients (Debian packages); install only what is missing
-PKGS=(python3-glanceclient python3-openstackclient python3-openstacksdk keystone curl jq)
+PKGS=(python3-glanceclient python3-openstackclient python3-openstacksdk keystone curl jq chromium fonts-dejavu-core)
 MISSING=()
 for p in "${PKGS[@]}"; do installed "$p" || MISSING+=("$p"); done
 if ((${#MISSING[@]})); then
@@ -89,6 +90,7 @@ run_suite client-scenario bash "$SCENARIO" "$URL"
 run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
 run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
 run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
+run_suite browser-scenario npx --no-install node "$REPO/scripts/browser-scenario.mjs" "$URL"  # the catalog in chromium: browse, search, download, sign in, accept, upload + resume (~1 min)
 run_suite presigned-scenario bash "$REPO/scripts/presigned-scenario.sh"  # presigned part URLs against a local S3 server (own service + s3rver on free ports)
 run_suite fuzz npm run -s fuzz -- --url "$URL" --count 1000 --seed 1  # seeded bad/odd requests on every route family: no 5xx but 501, none slower than 10 s (~70 s)
 run_suite keystone-scenario bash "$REPO/scripts/keystone-scenario.sh"

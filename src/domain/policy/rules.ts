@@ -99,4 +99,8 @@ export const DEFAULT_RULES: Record<string, string> = {
   get_webhooks: ADMIN_OR_PROJECT_READER,
   modify_webhook: ADMIN_OR_PROJECT_MEMBER,
   delete_webhook: ADMIN_OR_PROJECT_MEMBER,
+
+  // the public catalog (not Glance's; README "Catalog"): who may browse /catalog. It reads as a
+  // project-less reader, so only public and community images show; "!" closes it.
+  browse_catalog: "",
 };

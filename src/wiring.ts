@@ -100,7 +100,8 @@ export const app = createApp(
     choose(services, r) {
       const c = consistencyOf(services);
       if (!c) return;
-      const constraint = r.bookmark && BOOKMARK.test(r.bookmark) ? r.bookmark : r.anonymous && !r.mutating ? "first-unconstrained" : "first-primary";
+      // Downloads check access on the primary (or the client's bookmark): revoked data is never served.
+      const constraint = r.bookmark && BOOKMARK.test(r.bookmark) ? r.bookmark : r.anonymous && !r.mutating && !r.data ? "first-unconstrained" : "first-primary";
       c.call.constraint = constraint;
       if (c.session) c.session.constraint = constraint;
     },

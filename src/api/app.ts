@@ -26,8 +26,11 @@ export type RequestServices = (env: AppEnv["Bindings"], waitUntil: (p: Promise<u
 
 /** How a request reads the database (D1 read replication), decided once the caller is known. */
 export interface Consistency {
-  /** `bookmark`: what the client sent back (X-Glance-Bookmark); anonymous: no identity; mutating: not GET/HEAD. */
-  choose(services: Services, request: { bookmark: string | null; anonymous: boolean; mutating: boolean }): void;
+  /**
+   * `bookmark`: what the client sent back (X-Glance-Bookmark); anonymous: no identity; mutating: not
+   * GET/HEAD; data: an image data download (its access check must see the latest rights).
+   */
+  choose(services: Services, request: { bookmark: string | null; anonymous: boolean; mutating: boolean; data: boolean }): void;
   /** The bookmark the response carries (null: none). */
   bookmark(services: Services, mutating: boolean): Promise<string | null>;
 }
@@ -72,7 +75,8 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
     if (!consistency) return next();
     const services = c.get("services");
     const mutating = c.req.method !== "GET" && c.req.method !== "HEAD";
-    consistency.choose(services, { bookmark: c.req.header("X-Glance-Bookmark") ?? null, anonymous: c.get("ctx").readOnly, mutating });
+    const data = c.req.path.endsWith("/file");
+    consistency.choose(services, { bookmark: c.req.header("X-Glance-Bookmark") ?? null, anonymous: c.get("ctx").readOnly, mutating, data });
     await next();
     const bookmark = await consistency.bookmark(services, mutating && c.res.status < 400).catch(() => null);
     if (bookmark) c.res.headers.set("X-Glance-Bookmark", bookmark);

@@ -38,10 +38,26 @@ imageDataRoutes.get("/:id/file", async (c) => {
     prefer: c.req.query("prefer") ?? null,
   });
   if (r.kind === "no_data") return c.body(null, 204);
-  if (r.kind === "not_modified") return c.body(null, 304, { ETag: r.etag });
+  if (r.kind === "not_modified") return c.body(null, 304, { ETag: r.etag, ...freshness(r.image) });
   c.executionCtx.waitUntil(r.sent);
-  const headers: Record<string, string> = { "Content-Type": "application/octet-stream", "Content-Length": String(r.length), ETag: r.etag };
+  const headers: Record<string, string> = { "Content-Type": "application/octet-stream", "Content-Length": String(r.length), ETag: r.etag, ...freshness(r.image) };
   if (r.image.checksum) headers["Content-MD5"] = r.image.checksum;
   if (r.range) headers["Content-Range"] = `bytes ${r.range.offset}-${r.range.offset + r.range.length - 1}/${r.image.size}`;
   return c.body(r.body, r.range ? 206 : 200, headers);
 });
+
+/**
+ * Caching by others (README "Downloads at the edge"): the Worker is the only cache that may answer
+ * without asking (its edge cache, after the access check). Public and community data may be kept by
+ * shared caches, but must be revalidated on every use (a conditional GET answers 304 only after the
+ * Worker checked access and status again), so a revoked, deactivated or deleted image is never served
+ * stale; anything else is the caller's alone.
+ */
+function freshness(image: { visibility: string; updatedAt: string }): Record<string, string> {
+  const anyone = image.visibility === "public" || image.visibility === "community";
+  return {
+    "Cache-Control": anyone ? "public, max-age=0, must-revalidate" : "private, no-cache",
+    Vary: "X-Auth-Token",
+    "Last-Modified": new Date(image.updatedAt).toUTCString(),
+  };
+}

@@ -18,7 +18,7 @@ export interface DownloadRequest {
 
 export type Download =
   | { kind: "no_data" }
-  | { kind: "not_modified"; etag: string }
+  | { kind: "not_modified"; etag: string; image: Image }
   | {
       kind: "data";
       image: Image;
@@ -46,7 +46,7 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
   if (locations.length === 0) return { kind: "no_data" };
 
   const etag = `"${image.osHashValue ?? image.checksum ?? image.id}"`;
-  if (req.ifNoneMatch !== null && matchesEtag(req.ifNoneMatch, etag)) return { kind: "not_modified", etag };
+  if (req.ifNoneMatch !== null && matchesEtag(req.ifNoneMatch, etag)) return { kind: "not_modified", etag, image };
   const size = image.size ?? 0;
   const range = resolveRange(size, req.range, req.contentRange);
   const anyone = image.visibility === "public" || image.visibility === "community";

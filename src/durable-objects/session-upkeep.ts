@@ -27,6 +27,9 @@ export class SessionUpkeep {
     if (!r || r.id !== sessionId || r.status !== "verifying") return { ok: false, reason: "stale" };
     const repo = this.sessions.repo;
     const before = await repo.get(imageId);
+    // A duplicate delivery of the job may have settled the session while D1 answered (D1 is not
+    // storage: the input gate lets it in): only the first answer counts.
+    if (!this.stillVerifying(sessionId)) return { ok: false, reason: "stale" };
     const { requireImageFormatMatch, hashingAlgorithm } = this.host.services.settings;
     const verdict = judgeSessionData(r, data, inspection, before, requireImageFormatMatch, hashingAlgorithm);
     if (!verdict.ok) {
@@ -36,14 +39,22 @@ export class SessionUpkeep {
     const fields: Partial<Image> = verdict.fields;
     const image = await repo.activateUpload(imageId, fields, { store: r.store, key: r.key }, nowIso());
     if (!image) {
-      // Not saving any more (deleted meanwhile): the object must not survive.
+      // Not saving any more: deleted meanwhile (the object must not survive), or a duplicate
+      // delivery activated it first (the object is the image's data: it stays).
+      const live = await repo.locationsIn(imageId, ["active"]);
+      if (live.some((l) => l.store === r.store && l.key === r.key)) return { ok: false, reason: "stale" };
       this.host.orphans.add([{ store: r.store, key: r.key }]);
-      this.sessions.kv.delete(SESSION);
+      if (this.stillVerifying(sessionId)) this.sessions.kv.delete(SESSION);
       await this.host.orphans.reap();
       return { ok: false, reason: "stale" };
     }
     this.sessions.save({ ...r, status: "completed", touchedAt: Date.now() });
     return { ok: true, image };
+  }
+
+  private stillVerifying(sessionId: string): boolean {
+    const now = this.sessions.record;
+    return now?.id === sessionId && now.status === "verifying";
   }
 
   async onAlarm(): Promise<void> {

@@ -1,9 +1,10 @@
 // Checks and wrappers for the fault injection tests (test/integration/faults-*.test.ts): what the
 // store holds against what the database refers to, and bindings that fail on the Nth call.
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import type { ImageObject } from "../../src/durable-objects/image-object";
+import { handleQueue } from "../../src/wiring";
 import { objectsOf } from "./image-data";
 
 export const stub = (id: string) => env.IMAGE_DO.getByName(id);
@@ -29,4 +30,22 @@ export async function noOrphans(id: string): Promise<void> {
     },
     { timeout: 5_000, interval: 25 },
   );
+}
+
+/**
+ * Delivers `bodies` to the real consumer in one batch (attempt `attempts`), under `overrides`;
+ * returns what became of each message: "ack" or "retry", in order.
+ */
+export async function deliver(bodies: unknown[], o: { attempts?: number; overrides?: Record<string, unknown> } = {}): Promise<("ack" | "retry")[]> {
+  const ids = bodies.map((_b, i) => `fault-${i}-${crypto.randomUUID()}`);
+  const batch = createMessageBatch(
+    "glance-events",
+    bodies.map((body, i) => ({ id: ids[i], timestamp: new Date(), attempts: o.attempts ?? 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await handleQueue(batch, { ...env, ...o.overrides } as unknown as Env);
+  const result = await getQueueResult(batch, ctx);
+  const retried = new Set(result.retryMessages.map((m) => m.msgId));
+  const acked = new Set(result.explicitAcks);
+  return ids.map((id) => (retried.has(id) ? "retry" : acked.has(id) ? "ack" : (`neither ${id}` as never)));
 }

@@ -5,14 +5,25 @@
 
 export const READ_SIZE = 1 << 20;
 
-/** Reads of up to READ_SIZE bytes from `body`, each into a fresh buffer the caller may keep. */
+/** Reads of up to READ_SIZE bytes from `body`. */
 export interface ChunkReader {
   read(): Promise<{ value: Uint8Array | undefined; done: boolean }>;
   cancel(reason?: unknown): Promise<void>;
   release(): void;
 }
 
-export function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
+export interface ChunkOptions {
+  /**
+   * Read every chunk into the same 1 MiB buffer: a chunk is then valid only until the next read,
+   * for callers that are done with it by then (they hash it, copy it, or write it to a stream
+   * whose write completes once the bytes are taken). A fresh 1 MiB buffer per read costs an
+   * mmap, 256 zero-filled pages and a munmap, and leaves garbage that grows the isolate's memory
+   * by hundreds of MiB per large image before the GC catches up.
+   */
+  reuse?: boolean;
+}
+
+export function chunkReader(body: ReadableStream<Uint8Array>, options: ChunkOptions = {}): ChunkReader {
   let byob: ReadableStreamBYOBReader | null = null;
   try {
     byob = body.getReader({ mode: "byob" });
@@ -20,9 +31,16 @@ export function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
     byob = null;
   }
   const reader = byob ?? body.getReader();
+  // The buffer the next read fills: the BYOB read transfers it and hands it back in its value.
+  let spare: ArrayBuffer | null = null;
   return {
     read: async () => {
-      const r = byob ? await byob.readAtLeast(READ_SIZE, new Uint8Array(READ_SIZE)) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      if (!byob) {
+        const r = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+        return { value: r.value, done: r.done };
+      }
+      const r = await byob.readAtLeast(READ_SIZE, new Uint8Array(options.reuse && spare ? spare : new ArrayBuffer(READ_SIZE)));
+      if (options.reuse && r.value) spare = r.value.buffer as ArrayBuffer;
       return { value: r.value, done: r.done };
     },
     cancel: (reason) => reader.cancel(reason),
@@ -30,9 +48,12 @@ export function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
   };
 }
 
-/** Yields the body in chunks of up to READ_SIZE bytes (each a fresh buffer the caller may keep). */
-export async function* readChunks(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const reader = chunkReader(body);
+/**
+ * Yields the body in chunks of up to READ_SIZE bytes: each a fresh buffer the caller may keep,
+ * or with `reuse` the same buffer, valid until the next chunk is asked for.
+ */
+export async function* readChunks(body: ReadableStream<Uint8Array>, signal?: AbortSignal, options: ChunkOptions = {}): AsyncGenerator<Uint8Array> {
+  const reader = chunkReader(body, options);
   const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", onAbort);
   try {
@@ -61,40 +82,56 @@ export const toHex = (buf: ArrayBuffer) => {
   return s;
 };
 
-/** MD5 (Glance `checksum`) and SHA-512 (`os_hash_value`) over native DigestStreams: no tee. */
+/**
+ * MD5 (Glance `checksum`) and SHA-512 (`os_hash_value`) over native DigestStreams: no tee. Each
+ * costs about 2 s of CPU per GiB (BoringSSL, measured in workerd: bench/profile.mjs), so MD5 is
+ * left out (`md5: false`) where the store computes it anyway (R2's single put: `checksums.md5`).
+ * A chunk is hashed before `update` resolves: the caller may reuse its buffer then.
+ */
 export class Hasher {
-  private readonly md5 = new crypto.DigestStream("MD5");
-  private readonly sha512 = new crypto.DigestStream("SHA-512");
-  private readonly md5w = this.md5.getWriter();
-  private readonly sha512w = this.sha512.getWriter();
+  private readonly streams: [name: "md5" | "sha512", stream: DigestStream, writer: WritableStreamDefaultWriter<ArrayBuffer | ArrayBufferView>][] = [];
 
-  async update(chunk: Uint8Array): Promise<void> {
-    await Promise.all([this.md5w.write(chunk), this.sha512w.write(chunk)]);
+  constructor(options: { md5?: boolean } = {}) {
+    const add = (name: "md5" | "sha512", algorithm: string) => {
+      const stream = new crypto.DigestStream(algorithm);
+      this.streams.push([name, stream, stream.getWriter()]);
+    };
+    if (options.md5 !== false) add("md5", "MD5");
+    add("sha512", "SHA-512");
   }
 
-  async digests(): Promise<{ md5: string; sha512: string }> {
-    await Promise.all([this.md5w.close(), this.sha512w.close()]);
-    const [md5, sha512] = await Promise.all([this.md5.digest, this.sha512.digest]);
-    return { md5: toHex(md5), sha512: toHex(sha512) };
+  async update(chunk: Uint8Array): Promise<void> {
+    for (const [, , w] of this.streams) await w.write(chunk);
+  }
+
+  /** The digests in hex; `md5` is null when it was left out. */
+  async digests(): Promise<{ md5: string | null; sha512: string }> {
+    const out: { md5: string | null; sha512: string } = { md5: null, sha512: "" };
+    for (const [name, stream, w] of this.streams) {
+      await w.close();
+      out[name] = toHex(await stream.digest);
+    }
+    return out;
   }
 
   abort(): void {
-    // An aborted DigestStream rejects its digest promise: nobody wants it now.
-    this.md5.digest.catch(() => {});
-    this.sha512.digest.catch(() => {});
-    this.md5w.abort().catch(() => {});
-    this.sha512w.abort().catch(() => {});
+    for (const [, stream, w] of this.streams) {
+      // An aborted DigestStream rejects its digest promise: nobody wants it now.
+      stream.digest.catch(() => {});
+      w.abort().catch(() => {});
+    }
   }
 }
 
 /**
  * Passes `source` (of `length` bytes) into a FixedLengthStream, so the response keeps its
- * Content-Length, in READ_SIZE chunks (BYOB reads: little JS per byte, unlike a TransformStream
- * over small chunks), and reports how many bytes the consumer took: `delivered` settles, never
+ * Content-Length, in READ_SIZE chunks read into one buffer (BYOB reads: little JS per byte,
+ * unlike a TransformStream over small chunks), and reports how many bytes the consumer took: `delivered` settles, never
  * rejecting, when the copy ends, fails or the consumer goes away.
  */
 export function countedStream(source: ReadableStream<Uint8Array>, length: number): { body: ReadableStream<Uint8Array>; delivered: Promise<number> } {
-  const reader = chunkReader(source);
+  // One buffer for the whole copy: a write below completes once the consumer has taken its bytes.
+  const reader = chunkReader(source, { reuse: true });
   const fixed = new FixedLengthStream(length);
   const writer = fixed.writable.getWriter();
   const delivered = (async () => {

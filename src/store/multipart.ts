@@ -3,7 +3,7 @@
 // holds more than one 1 MiB read in memory.
 import { badRequest } from "../domain/errors";
 import type { ChunkObserver, MultipartUploads, PresignedRequest, WrittenData } from "../domain/ports";
-import { Hasher, readChunks } from "../platform/streams";
+import { Hasher, readChunks, toHex } from "../platform/streams";
 import type { S3Presigner } from "./presign";
 
 const CONTENT_TYPE = { httpMetadata: { contentType: "application/octet-stream" } };
@@ -35,7 +35,8 @@ export async function putPart(
   );
   failed.catch(() => {});
   let total = 0;
-  const chunks = readChunks(body);
+  // one buffer: each chunk is written (and taken by R2) before the next is read
+  const chunks = readChunks(body, undefined, { reuse: true });
   try {
     for (;;) {
       let r: IteratorResult<Uint8Array>;
@@ -67,7 +68,7 @@ export async function hashObject(bucket: R2Bucket, key: string, inspect?: ChunkO
   const hasher = new Hasher();
   let size = 0;
   try {
-    for await (const chunk of readChunks(obj.body)) {
+    for await (const chunk of readChunks(obj.body, undefined, { reuse: true })) {
       size += chunk.byteLength;
       await hasher.update(chunk);
       inspect?.update(chunk);
@@ -76,7 +77,17 @@ export async function hashObject(bucket: R2Bucket, key: string, inspect?: ChunkO
     hasher.abort();
     throw e;
   }
-  return { size, ...(await hasher.digests()) };
+  const { md5, sha512 } = await hasher.digests();
+  return { size, sha512, md5: md5 as string };
+}
+
+/** The MD5 of a stored object, read through once (for a put whose R2 answer carried none). */
+export async function md5Of(bucket: R2Bucket, key: string): Promise<string> {
+  const obj = await bucket.get(key);
+  if (!obj) throw new Error(`object ${key} is gone`);
+  const md5 = new crypto.DigestStream("MD5");
+  await obj.body.pipeTo(md5);
+  return toHex(await md5.digest);
 }
 
 /** MultipartUploads over one R2 bucket; presigned part URLs when S3 credentials are configured. */

@@ -1,8 +1,8 @@
 import { DomainError, badRequest, serviceUnavailable } from "../domain/errors";
 import type { ChunkObserver, ObjectStore, ReadOptions, StoredData, WriteOptions, WrittenData } from "../domain/ports";
-import { Hasher, countedStream, readChunks } from "../platform/streams";
+import { Hasher, countedStream, readChunks, toHex } from "../platform/streams";
 import type { EdgeCache } from "./edge-cache";
-import { R2MultipartUploads, hashObject } from "./multipart";
+import { R2MultipartUploads, hashObject, md5Of } from "./multipart";
 import type { S3Presigner } from "./presign";
 
 /** Parts of a multipart upload (R2: >= 5 MiB, equal except the last). At most two in memory. */
@@ -13,8 +13,9 @@ const SINGLE_PUT_MAX = 4 * 1024 ** 3;
 /** Marks a failure of the request body (client gone, broken stream) apart from store failures. */
 class BodyError extends Error {}
 
+/** The body in 1 MiB chunks read into one buffer: each is hashed, inspected and written (or copied) before the next. */
 async function* guarded(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const it = readChunks(body, signal);
+  const it = readChunks(body, signal, { reuse: true });
   for (;;) {
     let r: IteratorResult<Uint8Array>;
     try {
@@ -46,11 +47,18 @@ export class R2ObjectStore implements ObjectStore {
   }
 
   async write(key: string, body: ReadableStream<Uint8Array>, o: WriteOptions): Promise<WrittenData> {
-    const hasher = new Hasher();
+    const single = o.size !== null && o.size <= SINGLE_PUT_MAX;
+    // R2 computes the MD5 of a single put itself (its checksums.md5, the etag): not a second time here.
+    const hasher = new Hasher({ md5: !single });
     try {
-      const size =
-        o.size !== null && o.size <= SINGLE_PUT_MAX ? await this.putKnownLength(key, body, o.size, o, hasher) : await this.putInParts(key, body, o, hasher);
-      return { size, ...(await hasher.digests()) };
+      if (o.size !== null && single) {
+        const { size, md5 } = await this.putKnownLength(key, body, o.size, o, hasher);
+        const { sha512 } = await hasher.digests();
+        return { size, sha512, md5: md5 ?? (await md5Of(this.bucket, key)) };
+      }
+      const size = await this.putInParts(key, body, o, hasher);
+      const { md5, sha512 } = await hasher.digests();
+      return { size, sha512, md5: md5 as string };
     } catch (e) {
       hasher.abort();
       await this.bucket.delete(key).catch(() => {});
@@ -65,8 +73,17 @@ export class R2ObjectStore implements ObjectStore {
     return serviceUnavailable(`Error writing the image data to store ${this.id}.`);
   }
 
-  /** One put of a FixedLengthStream fed chunk by chunk: R2 needs the length up front. */
-  private async putKnownLength(key: string, body: ReadableStream<Uint8Array>, size: number, o: WriteOptions, hasher: Hasher): Promise<number> {
+  /**
+   * One put of a FixedLengthStream fed chunk by chunk: R2 needs the length up front. Returns the
+   * MD5 R2 computed (null if it gave none: the caller then reads the object back for it).
+   */
+  private async putKnownLength(
+    key: string,
+    body: ReadableStream<Uint8Array>,
+    size: number,
+    o: WriteOptions,
+    hasher: Hasher,
+  ): Promise<{ size: number; md5: string | null }> {
     const fixed = new FixedLengthStream(size);
     const writer = fixed.writable.getWriter();
     const put = this.bucket.put(key, fixed.readable, { httpMetadata: { contentType: "application/octet-stream" } });
@@ -88,8 +105,8 @@ export class R2ObjectStore implements ObjectStore {
       }
       if (total !== size) throw sizeMismatch(total, size);
       await Promise.race([quiet(writer.close()), putFailed]);
-      await put;
-      return total;
+      const md5 = (await put)?.checksums.md5;
+      return { size: total, md5: md5 ? toHex(md5) : null };
     } catch (e) {
       writer.abort(e).catch(() => {});
       await put.catch(() => {});

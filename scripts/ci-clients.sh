@@ -4,6 +4,7 @@
 #   2. our openstacksdk scenario: scripts/sdk-scenario.py
 #   3. the glance CLI metadefs commands: scripts/metadefs-scenario.sh
 #   4. the large-image client (upload sessions, interrupted and resumed): scripts/upload-session-scenario.sh
+#   4b. glance cache-* commands and the locations API: scripts/cache-locations-scenario.sh
 #   5. sharing between two projects with real Keystone tokens: scripts/keystone-scenario.sh (starts
 #      Debian's keystone and a second instance of this service in AUTH_MODE=keystone, on free ports)
 #   6. the catalog in a real browser (Debian's chromium driven by playwright-core): scripts/browser-scenario.mjs
@@ -58,7 +59,8 @@ trap 'exit 130' INT TERM
 # web-download in the scenario pulls from a python http.server on 127.0.0.1 (random port): allow
 # loopback for this run only, as start-glance.sh does for the reference Glance (the default filter
 # refuses loopback, as it should).
-CI_GLANCE_CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"import_filtering_opts":{"allowed_hosts":["127.0.0.1","localhost"],"allowed_ports":[]}}'}
+# The cache API is on (glance cache-* commands; the version document then offers 2.14-2.18).
+CI_GLANCE_CONFIG=${CI_GLANCE_CONFIG:-'{"notification_sink":true,"image_cache_enabled":true,"import_filtering_opts":{"allowed_hosts":["127.0.0.1","localhost"],"allowed_ports":[]}}'}
 # setsid: npm becomes a process-group leader, so its PID is the group id of the whole tree
 GLANCE_CONFIG=$CI_GLANCE_CONFIG PORT=$PORT PERSIST_DIR=$STATE/persist setsid npm start >"$SVC_LOG" 2>&1 </dev/null &
 SVC_PID=$!
@@ -90,6 +92,7 @@ run_suite client-scenario bash "$SCENARIO" "$URL"
 run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
 run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
 run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
+run_suite cache-locations-scenario bash "$REPO/scripts/cache-locations-scenario.sh" "$URL"
 run_suite browser-scenario npx --no-install node "$REPO/scripts/browser-scenario.mjs" "$URL"  # the catalog in chromium: browse, search, download, sign in, accept, upload + resume (~1 min)
 run_suite presigned-scenario bash "$REPO/scripts/presigned-scenario.sh"  # presigned part URLs against a local S3 server (own service + s3rver on free ports)
 run_suite fuzz npm run -s fuzz -- --url "$URL" --count 1000 --seed 1  # seeded bad/odd requests on every route family: no 5xx but 501, none slower than 10 s (~70 s)

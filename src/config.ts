@@ -95,6 +95,10 @@ const ConfigSchema = z
     glance_download_properties: z.array(z.string().min(1)).default(["hw_", "trait:", "os_distro", "os_secure_boot", "os_type"]),
     // seconds an import holds the image's lock without a sign of life before its alarm undoes it
     import_lock_ttl: z.number().int().min(30).max(86400).default(600),
+    image_cache_enabled: z.boolean().default(false), // the cache API over the edge cache (glance: image_cache_dir set)
+    image_cache_max_size: storageSize.default(10737418240), // POST /v2/cache/prune goes down to this
+    image_cache_stall_time: z.number().int().positive().default(86400), // POST /v2/cache/clean drops older queued prefetches
+    http_store_enabled: z.boolean().default(false), // glance's http store: owner-project members may add http(s) locations
   })
   .strict()
   .refine((c) => c.limit_param_default <= c.api_limit_max, "limit_param_default must not exceed api_limit_max");
@@ -245,6 +249,8 @@ export function parseSettings(raw: RawConfig): Settings {
     importLockTtl: c.import_lock_ttl,
     stores,
     defaultStore: (defaults[0] ?? stores[0]).id,
+    imageCache: { enabled: c.image_cache_enabled, maxSize: toBytes(c.image_cache_max_size), stallTime: c.image_cache_stall_time },
+    httpStore: c.http_store_enabled,
   };
 }
 

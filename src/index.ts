@@ -6,6 +6,6 @@ import { app, handleQueue } from "./wiring";
 export { ImageObject } from "./wiring";
 
 export default {
-  fetch: (request, env, ctx) => app.fetch(negotiateVersion(request), env, ctx),
+  fetch: (request, env, ctx) => app.fetch(negotiateVersion(request, env), env, ctx),
   queue: handleQueue,
 } satisfies ExportedHandler<Env>;

@@ -7,6 +7,7 @@ import { settingsFor } from "./config";
 import { ConfigError } from "./config";
 import { d1Repositories } from "./db";
 import { BOOKMARK, RequestSession } from "./db/request-session";
+import { prefetchImage } from "./domain/cache/queue";
 import { verifyUploadSession } from "./domain/images/upload-sessions";
 import { runImport } from "./domain/imports/run";
 import { deliverWebhook } from "./domain/webhooks/deliver";
@@ -121,10 +122,10 @@ export const app = createApp(
 export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const settings = settingsFor(env);
   const sink = dataRepositories(env, { origin: "queue", requestId: null }).notificationSink;
-  const withServices = async (requestId: string | null, work: (s: Services) => Promise<unknown>) => {
+  const withServices = async (requestId: string | null, work: (s: Services) => Promise<unknown>, edgeCache = false) => {
     const pending: Promise<unknown>[] = [];
     try {
-      await work(servicesForEnv(env, (p) => pending.push(p), requestId, "queue"));
+      await work(servicesForEnv(env, (p) => pending.push(p), requestId, "queue", edgeCache));
     } finally {
       await Promise.allSettled(pending);
     }
@@ -151,6 +152,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
         console.log(`image ${imageId}: hashed ${bytes} bytes of upload session ${sessionId} in ${secs.toFixed(1)} s (${(bytes / 1048576 / secs).toFixed(1)} MiB/s)`);
       }),
     importImage: (job) => withServices(job.requestId, (s) => runImport(s, job)),
+    // The prefetch reads through this location's edge cache, which the read fills.
+    cacheImage: (imageId) => withServices(null, (s) => prefetchImage(s, imageId), true),
   };
   await consumeBatch(batch, handlers);
 }

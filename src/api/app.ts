@@ -13,8 +13,10 @@ import { storesRoutes } from "./v2/stores";
 import { discoveryRoutes } from "./v2/discovery";
 import { imageTasksRoutes, tasksRoutes } from "./v2/tasks";
 import { webhooksRoutes } from "./v2/webhooks";
-import { ACCEPTED_VERSION_PREFIXES, versionsDocument } from "./versions";
-import { settingsFor } from "../config";
+import { acceptedVersionPrefixes, versionsDocument } from "./versions";
+import { type RawConfig, settingsFor } from "../config";
+import { imageLocationsRoutes } from "./v2/image-locations";
+import { cacheRoutes } from "./v2/cache";
 import type { AppEnv } from "../env";
 import { catalogRoutes } from "./catalog/routes";
 
@@ -58,7 +60,7 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
   });
 
   app.get("/healthcheck", (c) => c.text("OK"));
-  app.get("/versions", (c) => c.json(versionsDocument(c, settingsFor(c.env).publicEndpoint), 200));
+  app.get("/versions", (c) => c.json(versionsDocument(c, settingsFor(c.env)), 200));
 
   const v2 = new Hono<AppEnv>();
   v2.use("*", async (c, next) => {
@@ -100,6 +102,8 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
   v2.route("/tasks", tasksRoutes);
   v2.route("/info", discoveryRoutes);
   v2.route("/stores", storesRoutes);
+  v2.route("/images", imageLocationsRoutes);
+  v2.route("/cache", cacheRoutes);
   v2.route("/webhooks", webhooksRoutes);
   app.route("/v2", v2);
   // The public image catalog (HTML, README "Catalog"): outside /v2, answered before the fallback below.
@@ -142,22 +146,34 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
       return errorResponse(accept, 405, "The method specified is not allowed for this resource.", { Allow: allowed.join(", ") });
     }
     if (path === "/v2" || path.startsWith("/v2/")) return errorResponse(accept, 404, "The resource could not be found.");
-    return c.json(versionsDocument(c, settingsFor(c.env).publicEndpoint), 300);
+    return c.json(versionsDocument(c, settingsFor(c.env)), 300);
   });
 
   app.onError(handleError);
   return app;
 }
 
-/** Version negotiation (glance/api/middleware/version_negotiation.py): /v2.N/... → /v2/... */
-export function negotiateVersion(request: Request): Request {
+/**
+ * Version negotiation (glance/api/middleware/version_negotiation.py): /v2.N/... → /v2/... for the
+ * versions the configuration offers (`env`; without it, those of a deployment without the cache API).
+ */
+export function negotiateVersion(request: Request, env?: RawConfig): Request {
   const url = new URL(request.url);
   const m = /^\/(v\d+(?:\.\d+)?)(\/.*)?$/.exec(url.pathname);
   if (!m || m[1] === "v2") return request;
-  if (ACCEPTED_VERSION_PREFIXES.has(m[1])) {
+  if (acceptedVersionPrefixes(cacheEnabled(env)).has(m[1])) {
     url.pathname = `/v2${m[2] ?? ""}`;
     return new Request(url, request);
   }
   url.pathname = `/unknown-version${m[2] ?? ""}`;
   return new Request(url, request);
+}
+
+/** A configuration that does not parse offers no cache API here (the app answers its 500). */
+function cacheEnabled(env: RawConfig | undefined): boolean {
+  try {
+    return env ? settingsFor(env).imageCache.enabled : false;
+  } catch {
+    return false;
+  }
 }

@@ -3,6 +3,7 @@
 // registry can hand them to its callers as typed RPC stubs; used directly they are plain objects.
 import type { DataRepositories } from "../domain/services";
 import { createDb } from "./client";
+import { D1ImageCacheRepository } from "./image-cache-repo";
 import { D1ImageStateRepository } from "./image-state-repo";
 import { D1ImageRepository } from "./images-repo";
 import { D1MemberRepository } from "./members-repo";
@@ -23,5 +24,6 @@ export function d1Repositories(d1: D1Database): DataRepositories {
     quotaUsage: new D1QuotaUsageRepository(db),
     notificationSink: new D1NotificationSink(db),
     webhooks: new D1WebhookRepository(db),
+    imageCache: new D1ImageCacheRepository(db),
   };
 }

@@ -9,6 +9,8 @@ export interface JobQueue {
   verifyUpload(imageId: string, sessionId: string): Promise<void>;
   /** Run a queued interoperable import. */
   importImage(job: ImportJob): Promise<void>;
+  /** Prefetch an image's data into the edge cache (PUT /v2/cache/{id}). */
+  cacheImage(imageId: string): Promise<void>;
 }
 
 /** A delivered notification, as the queue carries it. */

@@ -125,5 +125,6 @@ export type { ImportCoordinator, ImportJob, ImportPlan, ImportState } from "./im
 export type { ImageChange, ImageLocation, ImageStateRepository } from "./images/state-repository";
 export type { ImportSources } from "./imports/sources";
 export type { JobQueue, NotificationSink } from "./jobs";
+export type { CacheEntry, CacheFill, CacheListing, ClearTarget, ImageCacheRepository } from "./cache/ports";
 export type * from "./store-ports";
 export type * from "./images/upload-session-ports";

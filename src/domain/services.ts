@@ -6,6 +6,7 @@ import type { QuotaUsageRepository, TaskRepository } from "./ports";
 import type { ImageStateRepository, ImportCoordinator, ImportSources, JobQueue, NotificationSink, UploadSessionCoordinator } from "./ports";
 import type { Settings } from "./settings";
 import type { WebhookDispatch, WebhookRepository, WebhookSender } from "./webhooks/ports";
+import type { ImageCacheRepository } from "./ports";
 
 /** Everything a verb may touch: built by src/wiring.ts for a request, a queue batch or an image's Durable Object. */
 export interface Services {
@@ -31,6 +32,8 @@ export interface Services {
   uploadSessions: UploadSessionCoordinator;
   /** Image data stores by id (settings.stores). */
   stores: ObjectStores;
+  /** The edge cache's bookkeeping (the cache management API, /v2/cache). */
+  imageCache: ImageCacheRepository;
   /** Webhook subscriptions and their delivery logs; the queue deliveries go on; the signed POST. */
   webhooks: WebhookRepository;
   webhookDispatch: WebhookDispatch;
@@ -45,7 +48,7 @@ export interface Services {
  * The data access layer: every repository over the catalog database. D1 directly, or the registry
  * Worker over a Service Binding (README "The registry layer"); the domain cannot tell them apart.
  */
-export type DataRepositories = Pick<Services, "images" | "imageState" | "metadefs" | "members" | "tasks" | "quotaUsage" | "webhooks"> & {
+export type DataRepositories = Pick<Services, "images" | "imageState" | "metadefs" | "members" | "tasks" | "quotaUsage" | "imageCache" | "webhooks"> & {
   /** notification_sink: where the queue consumer records delivered events. */
   notificationSink: NotificationSink;
 };

@@ -52,6 +52,24 @@ export interface Settings {
   importLockTtl: number;
   stores: StoreSetting[];
   defaultStore: string;
+  /**
+   * The cache management API (/v2/cache) over the edge cache of downloads, as Glance offers it when
+   * image_cache_dir is set: bookkeeping of fills and hits, prefetch, purge, clean, prune.
+   */
+  imageCache: ImageCacheSettings;
+  /**
+   * Glance's http store in enabled_backends: members of the owner project may then add http(s)
+   * locations with POST /v2/images/{id}/locations (the service role always may).
+   */
+  httpStore: boolean;
+}
+
+export interface ImageCacheSettings {
+  enabled: boolean;
+  /** glance image_cache_max_size: POST /v2/cache/prune removes the least recently used above it (bytes). */
+  maxSize: number;
+  /** glance image_cache_stall_time: POST /v2/cache/clean drops prefetches queued longer than this (seconds). */
+  stallTime: number;
 }
 
 /** glance [import_filtering_opts]: an allow list, when set, wins over its deny list. */

@@ -43,7 +43,14 @@ export interface ReadOptions {
   range?: { offset: number; length: number };
   /** Set for data anyone may read (public/community): served through the edge cache under this key. */
   cacheKey?: string;
+  /**
+   * With `cacheKey`: told once what the edge cache did (a hit, or the fill that followed a miss:
+   * the bytes stored, null when nothing was stored). The store keeps the returned promise alive.
+   */
+  onCache?: (event: CacheEvent) => Promise<void> | void;
 }
+
+export type CacheEvent = { hit: true } | { hit: false; stored: number | null };
 
 export interface StoredData {
   body: ReadableStream<Uint8Array>;

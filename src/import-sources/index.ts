@@ -1,9 +1,10 @@
 // ImportSources over fetch() and the Workers stream APIs (the domain's port: src/domain/imports/sources.ts).
-import type { ImportSources, MeteredSource, RemoteImage, Source } from "../domain/imports/sources";
+import type { ExpectedDigest, ImportSources, MeteredSource, RemoteImage, Source } from "../domain/imports/sources";
 import { SourceError } from "../domain/imports/sources";
 import type { ImportFilter } from "../domain/settings";
 import { meteredStream } from "../platform/streams";
 import { decompressed } from "./decompress";
+import { verifiedStream } from "./digest";
 import { fetchFiltered, fetchRemoteImage, responseSource } from "./fetch";
 
 export class FetchImportSources implements ImportSources {
@@ -23,5 +24,9 @@ export class FetchImportSources implements ImportSources {
 
   decompress(source: Source, containerFormat: string | null): Promise<Source> {
     return decompressed(source, containerFormat);
+  }
+
+  verify(body: ReadableStream<Uint8Array>, expected: ExpectedDigest): ReadableStream<Uint8Array> {
+    return verifiedStream(body, expected);
   }
 }

@@ -8,6 +8,7 @@ export interface JobHandlers {
   scrub(imageId: string): Promise<void>;
   verifyUpload(imageId: string, sessionId: string): Promise<void>;
   importImage(job: ImportJob): Promise<void>;
+  cacheImage(imageId: string): Promise<void>;
   /** One attempt (`attempt` = the message's attempt number) of one webhook delivery. */
   deliverWebhook(job: WebhookJob, attempt: number): Promise<WebhookOutcome>;
 }
@@ -38,6 +39,9 @@ export async function consumeBatch(batch: MessageBatch<unknown>, handlers: JobHa
           break;
         case "image_import":
           await handlers.importImage({ taskId: body.task_id, imageId: body.image_id, authToken: body.auth_token, requestId: body.request_id, roles: body.roles });
+          break;
+        case "cache_image":
+          await handlers.cacheImage(body.image_id);
           break;
         case "webhook_delivery": {
           const job = { webhookId: body.webhook_id, deliveryId: body.delivery_id, redeliveryOf: body.redelivery_of, event: body.event };

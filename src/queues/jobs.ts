@@ -1,6 +1,6 @@
 import type { ImportJob } from "../domain/imports/ports";
 import type { JobQueue } from "../domain/jobs";
-import type { ImportMessage, ScrubMessage, VerifyUploadMessage } from "./messages";
+import type { CacheImageMessage, ImportMessage, ScrubMessage, VerifyUploadMessage } from "./messages";
 
 /** JobQueue port over the events Queue: one typed message per job (src/queues/messages.ts). */
 export class QueueJobs implements JobQueue {
@@ -18,6 +18,11 @@ export class QueueJobs implements JobQueue {
 
   async importImage(job: ImportJob): Promise<void> {
     const msg: ImportMessage = { type: "image_import", task_id: job.taskId, image_id: job.imageId, auth_token: job.authToken, request_id: job.requestId, roles: job.roles };
+    await this.queue.send(msg, { contentType: "json" });
+  }
+
+  async cacheImage(imageId: string): Promise<void> {
+    const msg: CacheImageMessage = { type: "cache_image", image_id: imageId };
     await this.queue.send(msg, { contentType: "json" });
   }
 }

@@ -41,6 +41,13 @@ export const ImportMessage = z.object({
 });
 export type ImportMessage = z.infer<typeof ImportMessage>;
 
+/** Prefetch an image's data into the edge cache (PUT /v2/cache/{id}; see src/domain/cache/queue.ts). */
+export const CacheImageMessage = z.object({
+  type: z.literal("cache_image"),
+  image_id: z.string(),
+});
+export type CacheImageMessage = z.infer<typeof CacheImageMessage>;
+
 /** POST one notification to one webhook subscription (src/domain/webhooks/deliver.ts); on the webhooks queue. */
 export const WebhookDeliveryMessage = z.object({
   type: z.literal("webhook_delivery"),
@@ -52,5 +59,5 @@ export const WebhookDeliveryMessage = z.object({
 });
 export type WebhookDeliveryMessage = z.input<typeof WebhookDeliveryMessage>;
 
-export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage, ImportMessage, WebhookDeliveryMessage]);
+export const QueueMessage = z.discriminatedUnion("type", [NotificationMessage, ScrubMessage, VerifyUploadMessage, ImportMessage, CacheImageMessage, WebhookDeliveryMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

@@ -4,7 +4,7 @@
 import type { ImageStateRepository } from "../domain/images/state-repository";
 import type { NotificationSink } from "../domain/jobs";
 import type { MetadefRepository } from "../domain/metadefs/repository";
-import type { ImageRepository, MemberRepository, QuotaUsageRepository, TaskRepository } from "../domain/ports";
+import type { ImageCacheRepository, ImageRepository, MemberRepository, QuotaUsageRepository, TaskRepository } from "../domain/ports";
 import type { DataRepositories } from "../domain/services";
 import type { WebhookRepository } from "../domain/webhooks/ports";
 
@@ -28,6 +28,7 @@ export interface RegistryService {
   quotaUsage(call: CallContext): QuotaUsageRepository;
   notificationSink(call: CallContext): NotificationSink;
   webhooks(call: CallContext): WebhookRepository;
+  imageCache(call: CallContext): ImageCacheRepository;
 }
 
 // The methods of each port, listed once: the client forwards exactly these, and the type check
@@ -40,6 +41,7 @@ const METHODS = {
   quotaUsage: ["usage"],
   notificationSink: ["record"],
   webhooks: ["create", "get", "list", "countByOwner", "listEnabled", "save", "delete", "logAttempt", "attempts", "lastAttempt", "resetFailures", "countFailure"],
+  imageCache: ["get", "list", "queue", "recordHit", "recordFill", "nodes", "remove", "clear"],
   metadefs: [
     "getNamespace", "listNamespaces", "createNamespace", "updateNamespace", "deleteNamespace", "deleteNamespaceContent",
     "listObjects", "getObject", "createObject", "updateObject", "deleteObject",
@@ -58,8 +60,9 @@ const complete: [
   Complete<QuotaUsageRepository, Listed<"quotaUsage">>,
   Complete<NotificationSink, Listed<"notificationSink">>,
   Complete<WebhookRepository, Listed<"webhooks">>,
+  Complete<ImageCacheRepository, Listed<"imageCache">>,
   Complete<MetadefRepository, Listed<"metadefs">>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void complete;
 
 type Target = Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -78,6 +81,7 @@ export function registryRepositories(registry: RegistryService, call: CallContex
     quotaUsage: forward(() => registry.quotaUsage(call), METHODS.quotaUsage),
     notificationSink: forward(() => registry.notificationSink(call), METHODS.notificationSink),
     webhooks: forward(() => registry.webhooks(call), METHODS.webhooks),
+    imageCache: forward(() => registry.imageCache(call), METHODS.imageCache),
     metadefs: forward(() => registry.metadefs(call), METHODS.metadefs),
   };
 }

@@ -39,7 +39,6 @@ export class Registry extends WorkerEntrypoint<RegistryEnv> implements RegistryS
     return primary.getBookmark();
   }
 
-
   images(call: CallContext) {
     checkCall(call);
     return this.data(call).images;
@@ -74,6 +73,11 @@ export class Registry extends WorkerEntrypoint<RegistryEnv> implements RegistryS
   notificationSink(call: CallContext) {
     checkCall(call);
     return this.data(call).notificationSink;
+  }
+
+  imageCache(call: CallContext) {
+    checkCall(call);
+    return this.data(call).imageCache;
   }
 
   webhooks(call: CallContext) {

@@ -173,9 +173,11 @@ export class R2ObjectStore implements ObjectStore {
   }
 
   async read(key: string, options: ReadOptions = {}): Promise<StoredData | null> {
-    const { range, cacheKey } = options;
+    const { range, cacheKey, onCache } = options;
     try {
-      if (cacheKey && this.cache) return await this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined));
+      if (cacheKey && this.cache) return await this.cache.read(cacheKey, range, (r) => this.bucket.get(key, r ? { range: r } : undefined), onCache);
+      // No edge cache here (the queue consumer without one, a runtime without the Cache API): nothing is stored.
+      if (cacheKey && onCache) await Promise.resolve(onCache({ hit: false, stored: null })).catch(() => {});
       const obj = await this.bucket.get(key, range ? { range } : undefined);
       if (!obj) return null;
       const length = range ? range.length : obj.size;

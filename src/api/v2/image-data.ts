@@ -36,6 +36,7 @@ imageDataRoutes.get("/:id/file", async (c) => {
     contentRange: h("Content-Range"),
     ifNoneMatch: h("If-None-Match"),
     prefer: c.req.query("prefer") ?? null,
+    edgeLocation: (c.req.raw.cf?.colo as string | undefined) ?? null,
   });
   if (r.kind === "no_data") return c.body(null, 204);
   if (r.kind === "not_modified") return c.body(null, 304, { ETag: r.etag, ...freshness(r.image) });

@@ -5,6 +5,7 @@ import type { ImagePolicy } from "../policy/image-policy";
 import type { ImageLocation, StoredData } from "../ports";
 import type { Services } from "../services";
 import { loadImage } from "./access";
+import { edgeCacheRead } from "../cache/edge-key";
 import type { Image } from "./image";
 
 export interface DownloadRequest {
@@ -14,6 +15,8 @@ export interface DownloadRequest {
   ifNoneMatch: string | null;
   /** `prefer=store1,store2`: read from these stores first (policy download_from_store). */
   prefer: string | null;
+  /** The edge location serving the request (a Cloudflare data centre code), for the cache bookkeeping. */
+  edgeLocation?: string | null;
 }
 
 export type Download =
@@ -34,7 +37,8 @@ export type Download =
 /**
  * GET /v2/images/{id}/file (glance/api/v2/image_data.py download + ResponseSerializer.download):
  * deactivated → 403 for non-admins, download_image policy, no data → 204, single ranges,
- * If-None-Match on the image's hash. Public and community data is read through the edge cache.
+ * If-None-Match on the image's hash. Active public and community data is read through the edge
+ * cache (src/domain/cache/edge-key.ts).
  */
 export async function downloadImageData(services: Services, ctx: RequestContext, id: string, req: DownloadRequest): Promise<Download> {
   const { image, policy } = await loadImage(services, ctx, id);
@@ -42,6 +46,8 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
     throw forbidden("The requested image has been deactivated. Image data download is forbidden.");
   }
   policy.enforce("download_image");
+  // Read in parallel with the locations; never rejects.
+  const edge = edgeCacheRead(services, image, req.edgeLocation ?? "local");
   const locations = preferred(services, policy, await services.images.locations(id), req.prefer);
   if (locations.length === 0) return { kind: "no_data" };
 
@@ -49,8 +55,7 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
   if (req.ifNoneMatch !== null && matchesEtag(req.ifNoneMatch, etag)) return { kind: "not_modified", etag, image };
   const size = image.size ?? 0;
   const range = resolveRange(size, req.range, req.contentRange);
-  const anyone = image.visibility === "public" || image.visibility === "community";
-  const cacheKey = anyone && image.osHashValue ? `${image.id}/${image.osHashValue}` : undefined;
+  const { cacheKey, onCache } = await edge;
 
   // As glance.location's get_data: a store that fails passes to the next location; when every
   // location failed, the last store error (503) is the answer.
@@ -59,7 +64,7 @@ export async function downloadImageData(services: Services, ctx: RequestContext,
     const store = services.stores.get(loc.store);
     let data: StoredData | null | undefined;
     try {
-      data = await store?.read(loc.key, { range: range ?? undefined, cacheKey });
+      data = await store?.read(loc.key, { range: range ?? undefined, cacheKey, onCache });
     } catch (e) {
       if (!(e instanceof DomainError) || e.kind !== "ServiceUnavailable") throw e;
       failure = e;

@@ -32,19 +32,30 @@ const FIELDS: Record<string, keyof Image> = {
   tags: "tags",
 };
 
+/**
+ * PATCH of /locations as Glance answers it with show_multiple_locations off, this service's only
+ * mode (its locations are R2 objects it owns; services add data with POST /locations): replacing
+ * with nothing → 403, then set_image_location (add, replace) or delete_image_location (remove),
+ * then 403 because locations are invisible (glance/api/v2/images.py _do_replace/_do_add/_do_remove).
+ */
+function refuseLocations(policy: ImagePolicy, change: ImageChange): never {
+  const empty = change.value === null || change.value === "" || change.value === 0 || change.value === false ||
+    (Array.isArray(change.value) && change.value.length === 0) || (typeof change.value === "object" && change.value !== null && Object.keys(change.value).length === 0);
+  if (change.op === "replace" && empty) throw forbidden("Cannot set locations to empty list.");
+  policy.enforce(change.op === "remove" ? "delete_image_location" : "set_image_location");
+  const verb = change.op === "add" ? "add" : change.op === "remove" ? "remove" : "update";
+  throw forbidden(`It's not allowed to ${verb} locations if locations are invisible.`);
+}
+
 function checkPath(change: ImageChange): string {
   const root = change.path[0];
-  if (root === "locations") {
-    // show_multiple_locations is off: locations are invisible and cannot be edited.
-    const verb = change.op === "add" ? "add" : change.op === "remove" ? "remove" : "update";
-    throw forbidden(`It's not allowed to ${verb} locations if locations are invisible.`);
-  }
   if (READONLY_ATTRIBUTES.has(root)) throw readOnlyAttribute(root);
   if (isReservedProperty(root)) throw reservedAttribute(root);
   return root;
 }
 
 function applyChange(services: Services, ctx: RequestContext, policy: ImagePolicy, image: Image, change: ImageChange): void {
+  if (change.path[0] === "locations") refuseLocations(policy, change);
   const name = checkPath(change);
   const field = FIELDS[name];
   // Property protections: an extra property the caller may not read does not exist for it

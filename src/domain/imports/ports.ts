@@ -6,7 +6,11 @@ import type { Image } from "../images/image";
 import type { WrittenData } from "../store-ports";
 
 export const IMPORT_METHODS = ["glance-direct", "web-download", "copy-image", "glance-download"] as const;
-export type ImportMethod = (typeof IMPORT_METHODS)[number];
+/**
+ * The methods of POST /import, and `location-import`: POST /v2/images/{id}/locations, run by the
+ * same machinery (a location_import task; never a method a client can name).
+ */
+export type ImportMethod = (typeof IMPORT_METHODS)[number] | "location-import";
 
 /** What POST /import asked for, fixed when the lock is taken. */
 export interface ImportPlan {

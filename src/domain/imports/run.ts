@@ -16,6 +16,7 @@ import { type Task, isTaskFinished, taskTime } from "../tasks/task";
 import type { ImportJob, ImportOutcome, ImportState, ImportStep } from "./ports";
 import { IMPORT_FAILED, IMPORTING_TO, storeList } from "./properties";
 import { injectImageMetadata } from "./plugins";
+import { openLocation } from "./location-source";
 import { type Source, SourceError, tokenHeader } from "./sources";
 
 const RENEW_EVERY_MS = 20_000;
@@ -91,7 +92,7 @@ class ImportRun {
     if (allStoresMustSucceed && this.state.failed.length > 0) return failure(`Importing to store(s) ${this.state.failed.join(", ")} failed.`);
     try {
       if (method === "glance-download") await this.remoteMetadata();
-      if (method !== "copy-image" && this.services.settings.importPlugins.includes("inject_image_metadata")) {
+      if (method !== "copy-image" && method !== "location-import" && this.services.settings.importPlugins.includes("inject_image_metadata")) {
         this.image = (await injectImageMetadata(this.services, this.image.id, this.job.roles)) ?? this.image;
       }
       for (const [i, store] of stores.entries()) {
@@ -243,7 +244,7 @@ class ImportRun {
     }
     const source = await this.openSource(store);
     const { method } = this.state;
-    if (method === "copy-image" || method === "glance-download" || !this.services.settings.importPlugins.includes("image_decompression")) return source;
+    if (method === "copy-image" || method === "glance-download" || method === "location-import" || !this.services.settings.importPlugins.includes("image_decompression")) return source;
     return this.services.sources.decompress(source, this.image.containerFormat);
   }
 
@@ -268,6 +269,8 @@ class ImportRun {
       }
       case "web-download":
         return services.sources.open(String(this.request.uri), "web-download");
+      case "location-import":
+        return openLocation(services, this.task);
       case "glance-download": {
         const endpoint = settings.glanceDownloadEndpoints[String(this.request.glance_region)];
         const url = `${endpoint}/v2/images/${String(this.request.glance_image_id)}/file`;

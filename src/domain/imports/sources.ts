@@ -42,6 +42,21 @@ export interface ImportSources {
   meter(body: ReadableStream<Uint8Array>, onBytes: (total: number) => void): MeteredSource;
   /** glance image_decompression: gzip or single-file zip data decompressed; other data as it is. */
   decompress(source: Source, containerFormat: string | null): Promise<Source>;
+  /**
+   * Passes `body` on unchanged while hashing it (location-import's validation_data); at its end the
+   * stream fails instead of closing when the digest is not `expected.value`, so what it was
+   * written to is never completed.
+   */
+  verify(body: ReadableStream<Uint8Array>, expected: ExpectedDigest): ReadableStream<Uint8Array>;
+}
+
+export const DIGEST_ALGOS = ["md5", "sha1", "sha256", "sha512"] as const;
+export type DigestAlgo = (typeof DIGEST_ALGOS)[number];
+
+/** glance validation_data: the digest the data must have (lower-case hex). */
+export interface ExpectedDigest {
+  algo: DigestAlgo;
+  value: string;
 }
 
 export const tokenHeader = (token: string | null): Record<string, string> => (token ? { "X-Auth-Token": token } : {});

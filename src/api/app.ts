@@ -84,7 +84,6 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
     if (bookmark) c.res.headers.set("X-Glance-Bookmark", bookmark);
   });
   // Glance routes only the methods it lists: HEAD on an API resource is 405 with Allow (no GET-as-HEAD).
-  // Glance routes only the methods it lists: HEAD on an API resource is 405 with Allow (no GET-as-HEAD).
   v2.use("*", async (c, next) => {
     if (c.req.method !== "HEAD") return next();
     const allowed = allowedMethods(new URL(c.req.url).pathname);

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { negotiateVersion } from "../../src/api/app";
 import { app } from "../../src/wiring";
+import { ORIGIN, waitTask } from "../helpers/imports";
 import { LaggingD1 } from "../helpers/lagging-d1";
 
 // D1 read replication (README "Read replicas"): a real local D1 (the primary) and a second one as
@@ -100,5 +101,14 @@ describe.runIf(direct)("read replicas with read-your-writes", () => {
     expect(bookmark).toMatch(/^[0-9a-f]{8}-/);
     const shown = await (await req("GET", `/v2/images/${id}`, { bookmark })).json<{ status: string; size: number }>();
     expect(shown).toMatchObject({ status: "active", size: 3 });
+  });
+
+  it("import completion: after the queue job activated the image, the importer sees it active without a bookmark", async () => {
+    const id = (await (await req("POST", "/v2/images", { body: { name: "rr-import", disk_format: "raw", container_format: "bare" } })).json<{ id: string }>()).id;
+    const r = await req("POST", `/v2/images/${id}/import`, { body: { method: { name: "web-download", uri: `${ORIGIN}/bytes/4096/3` } } });
+    expect(r.status).toBe(202);
+    expect((await waitTask(id)).status).toBe("success");
+    // The replica still has the image queued (never synced since): the importer reads the primary.
+    expect(await (await req("GET", `/v2/images/${id}`)).json()).toMatchObject({ status: "active", size: 4096 });
   });
 });

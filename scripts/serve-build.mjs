@@ -8,18 +8,20 @@
 //     .dev.vars) from wrangler's unstable_getMiniflareWorkerOptions, the function wrangler's dev
 //     server and the vitest pool derive them with: the served Worker gets the bindings `wrangler
 //     dev` would give it.
-// Writes OUT/plan.json: [{ config, name, scriptPath, modulesRoot, options }]. When nothing changed,
-// it returns without loading wrangler (a start then costs well under a second here).
+// Writes OUT/plan.json: [{ config, name, scriptPath, modulesRoot, options }] and prints its path.
+// OUT defaults to a folder of .wrangler/serve/ per set of configs (two modes started side by side
+// never share one). When nothing changed, it returns without loading wrangler (well under a second).
 //
-//   node scripts/serve-build.mjs [-c wrangler.toml ...] [--out .wrangler/serve]
+//   node scripts/serve-build.mjs [-c wrangler.toml ...] [--out DIR]
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const configs = [];
-let out = path.join(ROOT, ".wrangler/serve");
+let out = null;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "-c" || argv[i] === "--config") configs.push(path.resolve(argv[++i]));
@@ -27,6 +29,7 @@ for (let i = 0; i < argv.length; i++) {
   else throw new Error(`serve-build: unknown argument ${argv[i]}`);
 }
 if (configs.length === 0) configs.push(path.join(ROOT, "wrangler.toml"));
+out ??= path.join(ROOT, ".wrangler/serve", createHash("sha256").update(configs.join("\n")).digest("hex").slice(0, 12));
 const planPath = path.join(out, "plan.json");
 
 const mtime = (p) => {
@@ -74,7 +77,10 @@ if (existsSync(planPath)) {
   const same =
     plan.length === configs.length &&
     plan.every((w, i) => w.config === configs[i] && !stale(path.dirname(w.scriptPath), w.config) && !envFiles(w.config).some((p) => newer(p, planned)));
-  if (same) process.exit(0);
+  if (same) {
+    console.log(planPath);
+    process.exit(0);
+  }
 }
 
 const { unstable_getMiniflareWorkerOptions, unstable_readConfig } = await import("wrangler");
@@ -108,3 +114,4 @@ for (const [i, config] of configs.entries()) {
 }
 mkdirSync(out, { recursive: true });
 writeFileSync(planPath, JSON.stringify(plan, null, 2));
+console.log(planPath);

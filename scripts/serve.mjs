@@ -1,4 +1,4 @@
-// `npm start`'s server: the built Worker(s) of .wrangler/serve/plan.json (scripts/serve-build.mjs)
+// `npm start`'s server: the built Worker(s) of a plan written by scripts/serve-build.mjs
 // in one workerd through Miniflare's API. What `wrangler dev` adds for development is left out:
 // no file watcher, no rebuilds, no wrangler process, no proxy Worker in front (a second workerd
 // and a hop per request). The port is a socket of the first Worker itself (Miniflare's
@@ -7,17 +7,29 @@
 // socket on a spare loopback port, unused. State lives where `wrangler dev --persist-to DIR`
 // keeps it (DIR/v3: D1, R2, Durable Objects, Queues), so either serves the same state.
 //
-//   node scripts/serve.mjs [--plan .wrangler/serve/plan.json] [--ip 127.0.0.1] [--port 9292]
+// Hand-off (the default): once Miniflare has the runtime up, this process becomes workerd
+// itself (process.execve) with the very configuration Miniflare generated and checked, so no
+// Node process (~140 MiB that only waits) stays in the tree. What Node did while waiting is
+// left to workerd: its log lines come out as its JSON lines ({"level","message",...}) instead of
+// Miniflare's formatting; Miniflare's "loopback" service (log lines of the local simulators,
+// e.g. the queue broker's "N messages processed") is pointed at the service's own port, where
+// they get a 404 nobody reads; a crashed workerd is not restarted (npm start exits). --no-handoff
+// keeps Node (Miniflare) in charge; so does any Miniflare that does not start workerd the way
+// this one does (the hand-off needs its Runtime.updateConfig and Node's process.execve).
+//
+//   node scripts/serve.mjs --plan PLAN.json [--ip 127.0.0.1] [--port 9292]
 //                          [--persist-to .wrangler/state] [--var NAME:VALUE ...] [--inspector-port N]
+//                          [--no-handoff]
 // --var sets a var of the first Worker (the one on the port), as `wrangler dev --var` does.
 // SIGTERM/SIGINT/SIGHUP stop workerd and exit 0.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { Log, LogLevel, Miniflare, Runtime, convertV4MiniflareOptions } from "miniflare";
+import workerd from "workerd";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const opt = { plan: path.join(ROOT, ".wrangler/serve/plan.json"), ip: "127.0.0.1", port: 9292, persistTo: path.join(ROOT, ".wrangler/state"), vars: {}, inspectorPort: undefined };
+const opt = { plan: null, ip: "127.0.0.1", port: 9292, persistTo: path.join(ROOT, ".wrangler/state"), vars: {}, inspectorPort: undefined, handoff: true };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -30,6 +42,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--port") opt.port = Number(next());
   else if (a === "--persist-to") opt.persistTo = path.resolve(next());
   else if (a === "--inspector-port") opt.inspectorPort = Number(next());
+  else if (a === "--no-handoff") opt.handoff = false;
   else if (a === "--var") {
     const v = next();
     const at = v.indexOf(":");
@@ -38,6 +51,7 @@ for (let i = 0; i < argv.length; i++) {
   } else throw new Error(`serve: unknown argument ${a}`);
 }
 
+if (!opt.plan) throw new Error("serve: --plan is required (scripts/serve-build.mjs prints it)");
 const plan = JSON.parse(readFileSync(opt.plan, "utf8"));
 const workers = plan.map((w, i) => ({
   name: w.name,
@@ -47,6 +61,17 @@ const workers = plan.map((w, i) => ({
   ...w.options,
   ...(i === 0 ? { bindings: { ...w.options.bindings, ...opt.vars }, unsafeDirectSockets: [{ host: opt.ip, port: opt.port }] } : {}),
 }));
+
+// The configuration Miniflare hands to workerd (a capnp message) and how it starts it.
+let started = null;
+const canHandOff = opt.handoff && typeof process.execve === "function" && typeof Runtime?.prototype?.updateConfig === "function";
+if (canHandOff) {
+  const updateConfig = Runtime.prototype.updateConfig;
+  Runtime.prototype.updateConfig = function (configBuffer, options, ...rest) {
+    started = { runtime: this, configBuffer, options };
+    return updateConfig.call(this, configBuffer, options, ...rest);
+  };
+}
 
 const level = { debug: LogLevel.DEBUG, info: LogLevel.INFO, log: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR, none: LogLevel.NONE };
 const mf = new Miniflare(
@@ -81,11 +106,29 @@ process.on("SIGTERM", () => stop(0));
 process.on("SIGINT", () => stop(0));
 process.on("SIGHUP", () => stop(0));
 
+const host = opt.ip.includes(":") ? `[${opt.ip}]` : opt.ip;
+const serving = `serving ${plan.map((w) => w.name).join(" + ")} on http://${host}:${opt.port} (state in ${path.relative(ROOT, opt.persistTo) || "."})`;
 try {
   await mf.ready;
-  const host = opt.ip.includes(":") ? `[${opt.ip}]` : opt.ip;
-  console.log(`glance-workers: serving ${plan.map((w) => w.name).join(" + ")} on http://${host}:${opt.port} (state in ${path.relative(ROOT, opt.persistTo) || "."})`);
 } catch (e) {
   console.error(`serve: ${e?.stack ?? e}`);
   await stop(1);
 }
+if (canHandOff && started) {
+  // Miniflare's workerd answered with this configuration: run it again as this very process.
+  const dir = path.join(ROOT, ".wrangler/tmp");
+  mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, `workerd-${opt.port}.capnp.bin`);
+  writeFileSync(config, started.configBuffer);
+  stopping = true; // signals from here on go to workerd
+  // Stop Miniflare's workerd (and only it: Miniflare's own dispose would also delete the temporary
+  // folders the configuration names), then become workerd.
+  await started.runtime.dispose();
+  const bin = process.env.MINIFLARE_WORKERD_PATH ?? (typeof workerd === "string" ? workerd : workerd.default);
+  const args = [bin, "serve", "--binary", "--experimental", "--socket-addr=entry=127.0.0.1:0", `--external-addr=loopback=${host}:${opt.port}`];
+  if (started.options.inspectorAddress) args.push(`--inspector-addr=${started.options.inspectorAddress}`);
+  args.push(config);
+  console.log(`glance-workers: ${serving}; workerd pid ${process.pid}`);
+  process.execve(bin, args, { ...process.env, TZ: "UTC", ...started.options.runtimeEnv });
+}
+console.log(`glance-workers: ${serving}`);

@@ -42,6 +42,6 @@ if [[ ${1:-} == --dev ]]; then
     --show-interactive-dev-session=false "$@"
 fi
 node scripts/patch-miniflare.mjs --quiet # the local R2 simulator's 1 MiB reads (no-op once applied)
-node scripts/serve-build.mjs "${CONFIGS[@]}"
-# node only sets workerd up and then waits: V8's small-footprint mode halves its memory (~220 → ~140 MiB)
-exec node --optimize-for-size --max-semi-space-size=1 scripts/serve.mjs --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" "${WRANGLER_VARS[@]}" "$@"
+PLAN=$(node scripts/serve-build.mjs "${CONFIGS[@]}")
+# Node sets workerd up through Miniflare, then becomes workerd (scripts/serve.mjs, "hand-off").
+exec node --optimize-for-size --max-semi-space-size=1 scripts/serve.mjs --plan "$PLAN" --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" "${WRANGLER_VARS[@]}" "$@"

@@ -8,26 +8,33 @@
 #   show      GET  /v2/images/{id}                                                      wrk req/s p50 p99
 #   create    POST /v2/images            (new queued image per request)                 wrk req/s p50 p99
 #   health    GET  /healthcheck          (no auth, no database: each server's HTTP floor) wrk req/s p50 p99
+#   const     GET  / of a Worker that answers a constant (bench/const-worker.js), served the way
+#             `npm start` serves ours (scripts/serve.mjs): the runtime's own ceiling, ours only
 #   put / get PUT and GET /v2/images/{id}/file of SIZE_MB (256) MiB                     curl MiB/s
-#   peak RSS of each server's process tree over the whole run (sampled every 0.2 s)
+#   CPU: utime+stime (+ reaped children) of every process of each server's tree from /proc, before
+#        and after each measurement: CPU seconds per 1000 requests, per GiB moved
+#   peak RSS of each server's process tree, and of each of its processes, over the whole run
+#        (sampled every 0.2 s)
+#   the byte path's CPU per stage (npm run profile: bench/profile.mjs), unless PROFILE=0
 # The SMALL_N images go in through the API; the BIG_N ones through SQL (our local D1 with
 # `wrangler d1 execute --local`, Glance's SQLite file with bench/seed-glance.py), same rows on both.
 # Prints each figure for both servers and the ratio, and writes BENCHMARKS.md (replaced each run).
 #
 # Env: RUNS=3 DUR=10 CONNS=8 THREADS=1 SIZE_MB=256 SMALL_N=100 BIG_N=100000 WARM=2 (s per endpoint)
-#      OUR_PORT=9393 GLANCE_PORT=9292 WORKDIR=/tmp/glance-bench (state, payload; wiped per run)
+#      OUR_PORT=9393 GLANCE_PORT=9292 CONST_PORT=9394 PROFILE=1 WORKDIR=/tmp/glance-bench (state, payload; wiped per run)
 #      BENCH_OUT=<repo>/BENCHMARKS.md  SHARED_DIR=<folder holding anchor/>
 # Raw wrk/curl output goes to bench/results/<timestamp>/ (git-ignored).
 # Needs: wrk, curl, jq (installed with apt-get when missing), /usr/bin/python3, the npm toolchain.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
+export PATH=$REPO/node_modules/.bin:$PATH # the project's Node (npm run does the same)
 source scripts/env.sh
 source scripts/lib/service.sh
 
 RUNS=${RUNS:-3}; DUR=${DUR:-10}; CONNS=${CONNS:-8}; THREADS=${THREADS:-1}; SIZE_MB=${SIZE_MB:-256}
 SMALL_N=${SMALL_N:-100}; BIG_N=${BIG_N:-100000}; WARM=${WARM:-2}
-OUR_PORT=${OUR_PORT:-9393}; GLANCE_PORT=${GLANCE_PORT:-9292}
+OUR_PORT=${OUR_PORT:-9393}; GLANCE_PORT=${GLANCE_PORT:-9292}; CONST_PORT=${CONST_PORT:-9394}; PROFILE=${PROFILE:-1}
 WORKDIR=${WORKDIR:-/tmp/glance-bench}
 OUT=${BENCH_OUT:-$REPO/BENCHMARKS.md}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -39,7 +46,7 @@ BIG_TOKEN=benchbig:member,reader       # owns BIG_N images
 CREATE_TOKEN=benchcreate:member,reader # receives the created images (keeps the lists fixed)
 DATA_TOKEN=benchdata:member,reader     # owns the SIZE_MB images
 SERVERS=(glance ours)
-declare -A URL=([ours]=http://127.0.0.1:$OUR_PORT [glance]=http://127.0.0.1:$GLANCE_PORT)
+declare -A URL=([ours]=http://127.0.0.1:$OUR_PORT [glance]=http://127.0.0.1:$GLANCE_PORT [const]=http://127.0.0.1:$CONST_PORT)
 declare -A ROOT=() SAMPLER=()
 GANCHOR=$WORKDIR/anchor
 PERSIST=$WORKDIR/ours-state
@@ -49,12 +56,13 @@ die() { log "ERROR: $*"; exit 1; }
 mkdir -p "$RESULTS" "$WORKDIR"
 
 # ------------------------------------------------------------------------------------ teardown
-OUR_PID=""
+OUR_PID=""; CONST_PID=""
 cleanup() {
   local p
   touch "$RESULTS/stop-sampling"
   for p in "${SAMPLER[@]}"; do kill "$p" 2>/dev/null; done
   [[ -n $OUR_PID ]] && stop_group "$OUR_PID" && log "stopped our service (pgid $OUR_PID)"
+  [[ -n $CONST_PID ]] && stop_group "$CONST_PID" && log "stopped the constant Worker (pgid $CONST_PID)"
   ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1 && log "stopped glance"
   rm -rf "$PERSIST" "$GANCHOR/images" "$GANCHOR/images2" "$GANCHOR/staging"
 }
@@ -65,7 +73,7 @@ trap 'exit 130' INT TERM
 for t in wrk curl jq; do
   command -v "$t" >/dev/null || { log "installing $t"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$t" >/dev/null || die "cannot install $t"; }
 done
-for p in "$OUR_PORT" "$GLANCE_PORT"; do
+for p in "$OUR_PORT" "$GLANCE_PORT" "$CONST_PORT"; do
   if command -v ss >/dev/null; then busy=$(ss -ltnH "sport = :$p"); else busy=$(curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" && echo y); fi
   [[ -z $busy ]] || die "port $p is in use (set OUR_PORT / GLANCE_PORT)"
 done
@@ -105,6 +113,16 @@ PORT=$OUR_PORT PERSIST_DIR=$PERSIST setsid npm start >"$RESULTS/ours-service.log
 OUR_PID=$!; ROOT[ours]=$OUR_PID
 wait_ok "${URL[ours]}/v2/images" "$OUR_PID" -H "X-Auth-Token: $LIST_TOKEN" || { tail -30 "$RESULTS/ours-service.log" >&2; die "our service did not start"; }
 log "ours: up on ${URL[ours]} (pgid $OUR_PID) after $(( $(date +%s) - T0 )) s"
+
+# The runtime's ceiling: a Worker that answers a constant, served as npm start serves ours.
+mkdir -p "$WORKDIR/const"
+cp "$REPO/bench/const-worker.js" "$WORKDIR/const/index.js"
+jq -n --arg script "$WORKDIR/const/index.js" --arg root "$WORKDIR/const" \
+  '[{config: null, name: "const", scriptPath: $script, modulesRoot: $root, options: {compatibilityDate: "2026-10-01", compatibilityFlags: ["nodejs_compat"]}}]' >"$WORKDIR/const/plan.json"
+setsid node --optimize-for-size --max-semi-space-size=1 scripts/serve.mjs --plan "$WORKDIR/const/plan.json" --port "$CONST_PORT" \
+  --persist-to "$WORKDIR/const/state" >"$RESULTS/const-service.log" 2>&1 </dev/null &
+CONST_PID=$!; ROOT[const]=$CONST_PID
+wait_ok "${URL[const]}/" "$CONST_PID" || { tail -20 "$RESULTS/const-service.log" >&2; die "the constant Worker did not start"; }
 
 # ------------------------------------------------------------------------------------ glance
 ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1
@@ -152,8 +170,26 @@ tree_breakdown() { # ROOTPID -> "name MiB, ..." per process of the tree (largest
       do { ch = 0; for (i = 1; i <= NR; i++) if (!(pid[i] in keep) && (pp[i] in keep)) { keep[pid[i]] = 1; ch = 1 } } while (ch)
       for (i = 1; i <= NR; i++) if (pid[i] in keep) printf "%d %s\n", rss[i] / 1024, cm[i]
     }' | sort -rn | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "%s%s %d MiB", (NR > 1 ? ", " : ""), $0, n }'; }
+proc_rss() { # ROOTPID -> "pid rss_kB label" per process of the tree
+  ps -eo pid=,ppid=,rss=,args= | awk -v root="$1" '
+    { pid[NR] = $1; pp[NR] = $2; rss[NR] = $3; a = $4; if (a ~ /(^|\/)(node|python3?)$/ && $5 != "") { a = a " " $5; if ($5 ~ /^--/ && $6 != "") a = a " " $6 } sub(/.*\//, "", a); gsub(/ --[^ ]*/, "", a); cm[NR] = a }
+    END {
+      keep[root] = 1
+      do { ch = 0; for (i = 1; i <= NR; i++) if (!(pid[i] in keep) && (pp[i] in keep)) { keep[pid[i]] = 1; ch = 1 } } while (ch)
+      for (i = 1; i <= NR; i++) if (pid[i] in keep) printf "%d %d %s\n", pid[i], rss[i], cm[i]
+    }'; }
+TICK=$(getconf CLK_TCK)
+tree_cpu() { # ROOTPID -> CPU seconds (utime+stime, and cutime+cstime of reaped children) of its tree
+  local p sum=0 f
+  for p in $(ps -eo pid=,ppid= | awk -v root="$1" '{ pid[NR] = $1; pp[NR] = $2 } END { keep[root] = 1
+      do { ch = 0; for (i = 1; i <= NR; i++) if (!(pid[i] in keep) && (pp[i] in keep)) { keep[pid[i]] = 1; ch = 1 } } while (ch)
+      for (k in keep) print k }'); do
+    f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+    sum=$(awk -v s="$sum" '{ print s + $12 + $13 + $14 + $15 }' <<<"$f")
+  done
+  awk -v t="$sum" -v hz="$TICK" 'BEGIN { printf "%.2f\n", t / hz }'; }
 declare -A START_RSS=()
-for sv in "${SERVERS[@]}"; do
+for sv in "${SERVERS[@]}" const; do
   START_RSS[$sv]=$(tree_rss "${ROOT[$sv]}" | cut -d' ' -f1)
   (
     pt=0; pw=0
@@ -161,6 +197,7 @@ for sv in "${SERVERS[@]}"; do
       read -r t w < <(tree_rss "${ROOT[$sv]}")
       ((t > pt)) && pt=$t; ((w > pw)) && pw=$w
       echo "$pt $pw" >"$RESULTS/$sv-peak-rss"
+      proc_rss "${ROOT[$sv]}" >>"$RESULTS/$sv-proc-rss"
       sleep 0.2
     done
   ) &
@@ -186,9 +223,13 @@ to_ms() { awk '{ v = $1
   else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
   printf "%.2f\n", v }'; }
 wrk_run() { # wrk_run SERVER NAME LUA PATH [DURATION]
-  local sv=$1 name=$2 lua=$3 path=$4 d=${5:-$DUR} out rps p50 p99 non2xx serr
+  local sv=$1 name=$2 lua=$3 path=$4 d=${5:-$DUR} out rps p50 p99 non2xx serr c0 c1 n cpk
+  c0=$(tree_cpu "${ROOT[$sv]}")
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"${d}s" --timeout 10s --latency -s "$lua" "${URL[$sv]}$path" 2>&1)
   [[ -n ${5:-} ]] && return 0 # warm-up
+  c1=$(tree_cpu "${ROOT[$sv]}")
+  n=$(awk '/requests in/ { print $1 }' <<<"$out")
+  cpk=$(awk -v a="$c0" -v b="$c1" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.3f\n", (b - a) * 1000 / n; else print "nan" }')
   echo "$out" >>"$RESULTS/$sv-$name.wrk.txt"
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out"); rps=${rps:-nan}
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms); p50=${p50:-nan}
@@ -196,31 +237,37 @@ wrk_run() { # wrk_run SERVER NAME LUA PATH [DURATION]
   non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$out"); non2xx=${non2xx:-0}
   serr=$(grep -o 'Socket errors:.*' <<<"$out" || true)
   # no completed request (server stalled longer than the run): not a figure, keep it out of medians
-  if [[ $rps == nan ]] || awk -v r="$rps" 'BEGIN { exit !(r + 0 == 0) }'; then rps=nan; p50=nan; p99=nan; serr="NO REQUEST COMPLETED $serr"; fi
-  echo "$rps $p50 $p99 $non2xx" >>"$RESULTS/$sv-$name"
-  log "$sv $name: $rps req/s p50=${p50}ms p99=${p99}ms non2xx=$non2xx $serr"
+  if [[ $rps == nan ]] || awk -v r="$rps" 'BEGIN { exit !(r + 0 == 0) }'; then rps=nan; p50=nan; p99=nan; cpk=nan; serr="NO REQUEST COMPLETED $serr"; fi
+  echo "$rps $p50 $p99 $non2xx $cpk" >>"$RESULTS/$sv-$name"
+  log "$sv $name: $rps req/s p50=${p50}ms p99=${p99}ms non2xx=$non2xx cpu=${cpk}s/1000 $serr"
 }
 mibps() { awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f\n", b / 1048576 / t; else print "nan" }'; }
+per_gib() { awk -v a="$1" -v b="$2" -v mb="$SIZE_MB" 'BEGIN { printf "%.2f\n", (b - a) * 1024 / mb }'; }
 put_get() { # put_get SERVER RUN
   local sv=$1 r=$2 id code tt hash
   id=$(api "$DATA_TOKEN" -X POST -H 'Content-Type: application/json' "${URL[$sv]}/v2/images" \
          -d '{"name":"bench-data","disk_format":"raw","container_format":"bare"}' | jq -r .id)
   [[ $id =~ ^[0-9a-f-]{36}$ ]] || { log "$sv: create for upload failed"; echo nan >>"$RESULTS/$sv-put"; echo nan >>"$RESULTS/$sv-get"; return; }
+  local c0 c1
+  c0=$(tree_cpu "${ROOT[$sv]}")
   read -r code tt < <(curl -sS -o "$RESULTS/$sv-put-body.txt" -w '%{http_code} %{time_total}\n' --max-time 900 -X PUT \
     -H "X-Auth-Token: $DATA_TOKEN" -H 'Content-Type: application/octet-stream' -H 'Expect:' -T "$SRC" "${URL[$sv]}/v2/images/$id/file")
-  if [[ $code == 204 ]]; then mibps $((SIZE_MB * 1048576)) "$tt" >>"$RESULTS/$sv-put"
-  else log "$sv: PUT returned $code: $(head -c 300 "$RESULTS/$sv-put-body.txt")"; echo nan >>"$RESULTS/$sv-put"; fi
+  sleep 0.3; c1=$(tree_cpu "${ROOT[$sv]}") # (the upload's tail: activation, notifications)
+  if [[ $code == 204 ]]; then echo "$(mibps $((SIZE_MB * 1048576)) "$tt") $(per_gib "$c0" "$c1")" >>"$RESULTS/$sv-put"
+  else log "$sv: PUT returned $code: $(head -c 300 "$RESULTS/$sv-put-body.txt")"; echo nan nan >>"$RESULTS/$sv-put"; fi
   hash=$(api "$DATA_TOKEN" "${URL[$sv]}/v2/images/$id" | jq -r '.os_hash_value // ""')
   [[ $hash == "$SRC_SHA" ]] || log "$sv: os_hash_value after upload does not match the payload"
+  c0=$(tree_cpu "${ROOT[$sv]}")
   read -r code tt < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 900 \
     -H "X-Auth-Token: $DATA_TOKEN" "${URL[$sv]}/v2/images/$id/file")
-  if [[ $code == 200 ]]; then mibps $((SIZE_MB * 1048576)) "$tt" >>"$RESULTS/$sv-get"
-  else log "$sv: GET file returned $code"; echo nan >>"$RESULTS/$sv-get"; fi
+  sleep 0.3; c1=$(tree_cpu "${ROOT[$sv]}")
+  if [[ $code == 200 ]]; then echo "$(mibps $((SIZE_MB * 1048576)) "$tt") $(per_gib "$c0" "$c1")" >>"$RESULTS/$sv-get"
+  else log "$sv: GET file returned $code"; echo nan nan >>"$RESULTS/$sv-get"; fi
   if ((r == 1)); then # bytes check once, untimed
     hash=$(curl -sS --max-time 900 -H "X-Auth-Token: $DATA_TOKEN" "${URL[$sv]}/v2/images/$id/file" | sha512sum | cut -d' ' -f1)
     if [[ $hash == "$SRC_SHA" ]]; then echo yes >"$RESULTS/$sv-bytes-ok"; else echo NO >"$RESULTS/$sv-bytes-ok"; log "$sv: downloaded bytes differ"; fi
   fi
-  log "$sv put=$(tail -1 "$RESULTS/$sv-put") get=$(tail -1 "$RESULTS/$sv-get") MiB/s"
+  log "$sv put=$(tail -1 "$RESULTS/$sv-put") get=$(tail -1 "$RESULTS/$sv-get") (MiB/s, CPU s/GiB)"
   api "$DATA_TOKEN" -X DELETE "${URL[$sv]}/v2/images/$id" >/dev/null || log "$sv: delete of the data image failed"
 }
 
@@ -239,23 +286,38 @@ for ((r = 1; r <= RUNS; r++)); do
   for sv in "${order[@]}"; do wrk_run "$sv" show "$RESULTS/list.lua" "/v2/images/${SHOW_ID[$sv]}"; done
   for sv in "${order[@]}"; do wrk_run "$sv" create "$RESULTS/create.lua" "/v2/images"; done
   for sv in "${order[@]}"; do wrk_run "$sv" health "$RESULTS/list.lua" "/healthcheck"; done
+  wrk_run const const "$RESULTS/list.lua" "/"
   for sv in "${order[@]}"; do put_get "$sv" "$r"; done
 done
 touch "$RESULTS/stop-sampling"; sleep 0.5
-declare -A PEAK=() PEAKW=() END_RSS=() BREAKDOWN=()
-for sv in "${SERVERS[@]}"; do
+declare -A PEAK=() PEAKW=() END_RSS=() BREAKDOWN=() PEAK_BY_PROC=()
+for sv in "${SERVERS[@]}" const; do
   kill "${SAMPLER[$sv]}" 2>/dev/null
   read -r PEAK[$sv] PEAKW[$sv] <"$RESULTS/$sv-peak-rss" 2>/dev/null || { PEAK[$sv]=0; PEAKW[$sv]=0; }
   END_RSS[$sv]=$(tree_rss "${ROOT[$sv]}" | cut -d' ' -f1)
   BREAKDOWN[$sv]=$(tree_breakdown "${ROOT[$sv]}")
+  # each process's own peak (by pid, labelled by its command), largest first
+  PEAK_BY_PROC[$sv]=$(awk '{ p = $1; if ($2 > m[p]) m[p] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); l[p] = $0 } END { for (p in m) printf "%d %s\n", m[p] / 1024, l[p] }' \
+    "$RESULTS/$sv-proc-rss" 2>/dev/null | sort -rn | awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "%s%s %d MiB", (NR > 1 ? ", " : ""), $0, n }')
 done
 SAMPLER=()
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# The byte path per stage (its own workerd, after both servers are stopped: nothing else runs).
+PROFILE_MD=""
+if ((PROFILE)); then
+  stop_group "$OUR_PID" && OUR_PID=""; stop_group "$CONST_PID" && CONST_PID=""
+  ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1
+  log "profiling the byte path (npm run profile)"
+  if PROFILE_DIR=$WORKDIR/profile SIZE_MB=$SIZE_MB node bench/profile.mjs >"$RESULTS/profile.md" 2>"$RESULTS/profile.log"; then
+    PROFILE_MD=$(cat "$RESULTS/profile.md")
+  else log "profile failed (see $RESULTS/profile.log)"; fi
+fi
+
 # ------------------------------------------------------------------------------------ report
 median() { # median FILE COLUMN (nan-free values only)
   [[ -f $1 ]] || { echo nan; return; }
-  awk -v c="$2" '$c != "nan" { print $c }' "$1" | sort -g | awk '{ a[NR] = $1 } END {
+  awk -v c="$2" '$c != "nan" && $c != "" { print $c }' "$1" | sort -g | awk '{ a[NR] = $1 } END {
     if (NR == 0) { print "nan"; exit } if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 allv() { [[ -f $1 ]] && awk -v c="$2" '{ printf "%s%s", (NR > 1 ? ", " : ""), $c }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
@@ -263,10 +325,13 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || a == "nan" || b == "na
 le() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || a == "nan" || b == "nan") print "n/a"; else print ((a + 0 <= b + 0) ? "yes" : "**no**") }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else print ((a + 0 < b + 0) ? "yes" : "**no**") }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+M() { median "$RESULTS/$1" "$2"; }
 
-NODE_V=$(npx --no-install node -v 2>/dev/null)
+NODE_V=$(node -v 2>/dev/null)
 WRANGLER_V=$(jq -r .version node_modules/wrangler/package.json 2>/dev/null)
+MINIFLARE_V=$(jq -r .version node_modules/miniflare/package.json 2>/dev/null)
 WORKERD_V=$(jq -r .version node_modules/workerd/package.json 2>/dev/null)
+PATCHED=$(node scripts/patch-miniflare.mjs --check 2>/dev/null | sed 's/.*: //')
 GLANCE_V=$(dpkg-query -W -f='${Version}' glance-api 2>/dev/null)
 CPU=$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')
 MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -275,6 +340,8 @@ SMOKE=""
 if ((RUNS < 3 || DUR < 10 || SIZE_MB < 256 || BIG_N < 100000 || SMALL_N != 100)); then
   SMOKE="> **Reduced settings** (smoke run): figures are not comparable with a full run."
 fi
+declare -A LABEL=([list20]="list limit=20 of $SMALL_N" [list20big]="list limit=20 of $BIG_N" [show]="show" [create]="create" [health]="healthcheck (no auth, no database)")
+GIB=$(awk -v mb="$SIZE_MB" 'BEGIN { printf "%.2f", mb / 1024 }')
 
 {
   echo "# Benchmarks: this service vs the reference Glance"
@@ -286,70 +353,80 @@ fi
   echo
   echo "- Machine: $(nproc) vCPU ($CPU), $MEM RAM, $PRETTY_NAME, Linux $(uname -r)"
   echo "- Load average (1/5/15 min) at start: $LOAD_START; at end: $LOAD_END"
-  echo "- Ours: \`npm start\` = wrangler dev $WRANGLER_V (workerd $WORKERD_V, Node $NODE_V), local D1/R2/Queues/DOs, development auth, port $OUR_PORT"
+  echo "- Ours: \`npm start\` = scripts/serve.mjs: the built Worker in one workerd $WORKERD_V, set up by Miniflare $MINIFLARE_V then running alone (wrangler $WRANGLER_V builds it; Node $NODE_V), local D1/R2/Queues/DOs, R2 simulator patch: $PATCHED, development auth, port $OUR_PORT"
   echo "- Glance: Debian glance-api $GLANCE_V via start-glance.sh (GLANCE_SECURE_RBAC=1, 2 workers, SQLite, file store), port $GLANCE_PORT"
+  echo "- Constant Worker: bench/const-worker.js (\`new Response(\"ok\")\`) served by scripts/serve.mjs as \`npm start\` serves ours, port $CONST_PORT"
   echo "- Load: wrk -t$THREADS -c$CONNS, ${DUR} s per measurement, $RUNS runs (servers interleaved, order alternating), medians reported; ${WARM} s warm-up per GET endpoint"
   echo "- Data: curl PUT then GET (to /dev/null) of $SIZE_MB MiB per run; list: $SMALL_N images (API-seeded) and $BIG_N images (SQL-seeded) in the caller's project"
+  echo "- CPU: utime+stime of every process of a server's tree (and of children it reaped) from /proc, before and after each measurement; per 1000 requests, or per GiB moved"
   echo
   echo "## Requests (median of $RUNS)"
   echo
-  echo "| endpoint | Glance req/s | ours req/s | ratio ours/Glance | Glance p50 ms | Glance p99 ms | ours p50 ms | ours p99 ms | ours p99 < Glance p50 | non-2xx G/ours |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|"
-  declare -A LABEL=([list20]="list limit=20 of $SMALL_N" [list20big]="list limit=20 of $BIG_N" [show]="show" [create]="create" [health]="healthcheck (floor: no auth, no database; not a target)")
+  echo "| endpoint | Glance req/s | ours req/s | ratio ours/Glance | Glance p50 / p99 ms | ours p50 / p99 ms | Glance CPU s per 1000 req | ours CPU s per 1000 req | non-2xx G/ours |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for m in list20 list20big show create health; do
-    g="$RESULTS/glance-$m"; o="$RESULTS/ours-$m"
-    echo "| ${LABEL[$m]} | $(median "$g" 1) | $(median "$o" 1) | $(ratio "$(median "$o" 1)" "$(median "$g" 1)") | $(median "$g" 2) | $(median "$g" 3) | $(median "$o" 2) | $(median "$o" 3) | $(lt "$(median "$o" 3)" "$(median "$g" 2)") | $(median "$g" 4)/$(median "$o" 4) |"
+    echo "| ${LABEL[$m]} | $(M glance-$m 1) | $(M ours-$m 1) | $(ratio "$(M ours-$m 1)" "$(M glance-$m 1)") | $(M glance-$m 2) / $(M glance-$m 3) | $(M ours-$m 2) / $(M ours-$m 3) | $(M glance-$m 5) | $(M ours-$m 5) | $(M glance-$m 4)/$(M ours-$m 4) |"
   done
+  echo "| constant Worker (the runtime's ceiling) | | $(M const-const 1) | | | $(M const-const 2) / $(M const-const 3) | | $(M const-const 5) | /$(M const-const 4) |"
   echo
   echo "## Image data, $SIZE_MB MiB (median of $RUNS)"
   echo
-  echo "| transfer | Glance MiB/s | ours MiB/s | ratio ours/Glance | bytes verified G/ours |"
-  echo "|---|---:|---:|---:|:-:|"
-  echo "| upload (PUT /file) | $(median "$RESULTS/glance-put" 1) | $(median "$RESULTS/ours-put" 1) | $(ratio "$(median "$RESULTS/ours-put" 1)" "$(median "$RESULTS/glance-put" 1)") | $(cat "$RESULTS/glance-bytes-ok" 2>/dev/null || echo n/a)/$(cat "$RESULTS/ours-bytes-ok" 2>/dev/null || echo n/a) |"
-  echo "| download (GET /file) | $(median "$RESULTS/glance-get" 1) | $(median "$RESULTS/ours-get" 1) | $(ratio "$(median "$RESULTS/ours-get" 1)" "$(median "$RESULTS/glance-get" 1)") | |"
+  echo "| transfer | Glance MiB/s | ours MiB/s | ratio ours/Glance | Glance CPU s per GiB | ours CPU s per GiB | bytes verified G/ours |"
+  echo "|---|---:|---:|---:|---:|---:|:-:|"
+  echo "| upload (PUT /file) | $(M glance-put 1) | $(M ours-put 1) | $(ratio "$(M ours-put 1)" "$(M glance-put 1)") | $(M glance-put 2) | $(M ours-put 2) | $(cat "$RESULTS/glance-bytes-ok" 2>/dev/null || echo n/a)/$(cat "$RESULTS/ours-bytes-ok" 2>/dev/null || echo n/a) |"
+  echo "| download (GET /file) | $(M glance-get 1) | $(M ours-get 1) | $(ratio "$(M ours-get 1)" "$(M glance-get 1)") | $(M glance-get 2) | $(M ours-get 2) | |"
   echo
-  echo "## Peak memory (RSS summed over each server's process tree, whole run)"
+  echo "## Peak memory (RSS, whole run)"
   echo
-  echo "| server | peak MiB | at start MiB | at end MiB |"
-  echo "|---|---:|---:|---:|"
-  echo "| Glance (glance-api parent + workers) | $(mib "${PEAK[glance]}") | $(mib "${START_RSS[glance]}") | $(mib "${END_RSS[glance]}") |"
-  echo "| ours (npm + wrangler + workerd) | $(mib "${PEAK[ours]}") | $(mib "${START_RSS[ours]}") | $(mib "${END_RSS[ours]}") |"
-  echo "| ours, workerd alone | $(mib "${PEAKW[ours]}") | | |"
+  echo "| server | tree peak MiB | at start MiB | at end MiB | each process's own peak |"
+  echo "|---|---:|---:|---:|---|"
+  echo "| Glance (glance-api parent + workers) | $(mib "${PEAK[glance]}") | $(mib "${START_RSS[glance]}") | $(mib "${END_RSS[glance]}") | ${PEAK_BY_PROC[glance]} |"
+  echo "| ours (npm start: npm + sh + workerd) | $(mib "${PEAK[ours]}") | $(mib "${START_RSS[ours]}") | $(mib "${END_RSS[ours]}") | ${PEAK_BY_PROC[ours]} |"
+  echo "| constant Worker (same serving, for scale) | $(mib "${PEAK[const]}") | $(mib "${START_RSS[const]}") | $(mib "${END_RSS[const]}") | ${PEAK_BY_PROC[const]} |"
   echo
-  echo "Ratio ours/Glance (tree): $(ratio "${PEAK[ours]}" "${PEAK[glance]}")"
+  echo "Ratio ours/Glance (tree peak): $(ratio "${PEAK[ours]}" "${PEAK[glance]}")"
   echo
-  echo "At the end, by process: Glance: ${BREAKDOWN[glance]}; ours: ${BREAKDOWN[ours]}"
-  echo
-  echo "## Targets (issue 6)"
+  echo "## Targets (issue 16)"
   echo
   echo "| target | figure | met |"
   echo "|---|---|:-:|"
-  for m in list20 list20big show create; do
-    rr=$(ratio "$(median "$RESULTS/ours-$m" 1)" "$(median "$RESULTS/glance-$m" 1)")
-    echo "| ${LABEL[$m]}: ≥ 20× Glance req/s | ${rr}× | $(ge "$rr" 20) |"
-    echo "| ${LABEL[$m]}: ours p99 < Glance p50 | $(median "$RESULTS/ours-$m" 3) ms vs $(median "$RESULTS/glance-$m" 2) ms | $(lt "$(median "$RESULTS/ours-$m" 3)" "$(median "$RESULTS/glance-$m" 2)") |"
-  done
-  rr=$(ratio "$(median "$RESULTS/ours-put" 1)" "$(median "$RESULTS/glance-put" 1)")
-  echo "| upload ≥ 1× Glance | ${rr}× | $(ge "$rr" 1) |"
-  rr=$(ratio "$(median "$RESULTS/ours-get" 1)" "$(median "$RESULTS/glance-get" 1)")
-  echo "| download ≥ 1× Glance | ${rr}× | $(ge "$rr" 1) |"
-  rr=$(ratio "$(median "$RESULTS/ours-list20" 1)" "$(median "$RESULTS/ours-list20big" 1)")
-  pr=$(ratio "$(median "$RESULTS/ours-list20big" 2)" "$(median "$RESULTS/ours-list20" 2)")
-  echo "| ours: list over $BIG_N within 2× of list over $SMALL_N (req/s over $SMALL_N ÷ req/s over $BIG_N) | ${rr}× (p50 over $BIG_N ÷ p50 over $SMALL_N: ${pr}×) | $(le "$rr" 2) |"
-  grr=$(ratio "$(median "$RESULTS/glance-list20" 1)" "$(median "$RESULTS/glance-list20big" 1)")
-  echo "| (Glance, same ratio, for reference) | ${grr}× | |"
+  rr=$(ratio "$(M ours-put 1)" "$(M glance-put 1)"); echo "| upload ≥ 0.75× Glance | ${rr}× | $(ge "$rr" 0.75) |"
+  rr=$(ratio "$(M ours-get 1)" "$(M glance-get 1)"); echo "| download ≥ 1× Glance | ${rr}× | $(ge "$rr" 1) |"
+  rr=$(ratio "$(M ours-show 1)" "$(M glance-show 1)"); echo "| show ≥ 2× Glance | ${rr}× | $(ge "$rr" 2) |"
+  rr=$(ratio "$(M ours-create 1)" "$(M glance-create 1)"); echo "| create ≥ 3× Glance | ${rr}× | $(ge "$rr" 3) |"
+  rr=$(ratio "$(M ours-list20 1)" "$(M glance-list20 1)"); echo "| list of $SMALL_N ≥ 3× Glance | ${rr}× | $(ge "$rr" 3) |"
+  rr=$(ratio "$(M ours-list20big 1)" "$(M glance-list20big 1)"); echo "| list of $BIG_N ≥ 20× Glance | ${rr}× | $(ge "$rr" 20) |"
+  rr=$(ratio "${PEAK[ours]}" "${PEAK[glance]}"); echo "| peak memory of the npm start tree ≤ 1× Glance's | ${rr}× ($(mib "${PEAK[ours]}") vs $(mib "${PEAK[glance]}") MiB) | $(le "$rr" 1) |"
+  echo "| CPU per GiB uploaded ≤ 4 s (whole tree: our Worker and the local R2 simulator) | $(M ours-put 2) s | $(le "$(M ours-put 2)" 4) |"
+  rr=$(ratio "$(M const-const 1)" "$(M ours-show 1)"); echo "| show within 2× of the constant Worker (its req/s ÷ show's) | ${rr}× | $(le "$rr" 2) |"
+  rr=$(ratio "$(M const-const 1)" "$(M ours-list20 1)"); echo "| list of $SMALL_N within 2× of the constant Worker | ${rr}× | $(le "$rr" 2) |"
+  rr=$(ratio "$(M ours-list20 1)" "$(M ours-list20big 1)")
+  echo "| (ours: list over $BIG_N within 2× of list over $SMALL_N, req/s) | ${rr}× | $(le "$rr" 2) |"
   echo
+  if [[ -n $PROFILE_MD ]]; then
+    echo "## Profile: the byte path per stage"
+    echo
+    echo "$PROFILE_MD"
+    echo
+  fi
   echo "## All runs"
   echo
   echo "| measurement | Glance | ours |"
   echo "|---|---|---|"
   for m in list20 list20big show create health; do
     echo "| ${LABEL[$m]} req/s | $(allv "$RESULTS/glance-$m" 1) | $(allv "$RESULTS/ours-$m" 1) |"
-    echo "| ${LABEL[$m]} p50/p99 ms | $(paste -d/ <(awk '{print $2}' "$RESULTS/glance-$m" 2>/dev/null) <(awk '{print $3}' "$RESULTS/glance-$m" 2>/dev/null) | paste -sd' ') | $(paste -d/ <(awk '{print $2}' "$RESULTS/ours-$m" 2>/dev/null) <(awk '{print $3}' "$RESULTS/ours-$m" 2>/dev/null) | paste -sd' ') |"
+    echo "| ${LABEL[$m]} CPU s per 1000 req | $(allv "$RESULTS/glance-$m" 5) | $(allv "$RESULTS/ours-$m" 5) |"
   done
+  echo "| constant Worker req/s | | $(allv "$RESULTS/const-const" 1) |"
   echo "| upload MiB/s | $(allv "$RESULTS/glance-put" 1) | $(allv "$RESULTS/ours-put" 1) |"
+  echo "| upload CPU s per GiB | $(allv "$RESULTS/glance-put" 2) | $(allv "$RESULTS/ours-put" 2) |"
   echo "| download MiB/s | $(allv "$RESULTS/glance-get" 1) | $(allv "$RESULTS/ours-get" 1) |"
+  echo "| download CPU s per GiB | $(allv "$RESULTS/glance-get" 2) | $(allv "$RESULTS/ours-get" 2) |"
 } >"$RESULTS/BENCHMARKS.md"
+if [[ -f $OUT && -n ${KEEP_NOTES:-1} ]] && grep -q '^<!-- notes -->' "$OUT"; then
+  # hand-written notes below the marker survive a regeneration
+  { echo; sed -n '/^<!-- notes -->/,$p' "$OUT"; } >>"$RESULTS/BENCHMARKS.md"
+fi
 cp "$RESULTS/BENCHMARKS.md" "$OUT"
 cat "$RESULTS/BENCHMARKS.md"
 log "written $OUT (raw data in $RESULTS)"

@@ -62,6 +62,11 @@ const workers = plan.map((w, i) => ({
   ...(i === 0 ? { bindings: { ...w.options.bindings, ...opt.vars }, unsafeDirectSockets: [{ host: opt.ip, port: opt.port }] } : {}),
 }));
 
+// V8's young generation at 1 MiB per isolate instead of its default of up to 16 MiB (×3, ×15
+// isolates: ours, the D1/R2/queue simulators, ...): under load the workerd process held ~600 MiB
+// instead of ~300, and neither req/s nor CPU per request got worse (README "Local performance").
+process.env.MINIFLARE_WORKERD_V8_FLAGS ??= "--max-semi-space-size=1";
+
 // The configuration Miniflare hands to workerd (a capnp message) and how it starts it.
 let started = null;
 const canHandOff = opt.handoff && typeof process.execve === "function" && typeof Runtime?.prototype?.updateConfig === "function";

@@ -26,10 +26,19 @@ export class ImportSteps {
     if ("ok" in held) return held;
     let image = await this.repo.get(imageId);
     if (!image) return gone(imageId);
+    // Read again after D1 answered: a redelivery of the same message running at the same time (the
+    // object's input gate opens while D1 answers) may have started the import meanwhile.
+    const now = this.lock.holder(imageId, taskId);
+    if ("ok" in now) return now;
     let fresh = false;
-    if (!held.started) {
-      const changed = await this.repo.change(imageId, startChange(image, held.method, held.stores));
+    if (!now.started) {
+      // Claimed before the D1 write, for the same reason: the other delivery then carries on with
+      // the started import instead of finding the image already moved and failing the import.
+      this.lock.save({ ...now, started: true });
+      const changed = await this.repo.change(imageId, startChange(image, now.method, now.stores));
       if (!changed) {
+        const r = this.lock.record;
+        if (r?.taskId === taskId) this.lock.save({ ...r, started: false });
         if (!(await this.repo.get(imageId))) return gone(imageId);
         return refuse("conflict", `Image ${imageId} is no longer in the status this import needs (${image.status}).`);
       }

@@ -38,7 +38,11 @@ async function everyStep(request: (db: D1Database) => Promise<Response>, check: 
   throw new Error("the request never ran out of D1 operations");
 }
 
-describe("D1 failing mid-request", () => {
+// The failing D1 wraps the API Worker's own binding: in registry mode the API has none (the
+// registry Worker's D1 is its own), so these cases run in the direct project.
+const direct = (env as { GLANCE_DATA_API?: string }).GLANCE_DATA_API !== "registry";
+
+describe.runIf(direct)("D1 failing mid-request", () => {
   it("POST /v2/images with properties and tags: every failure a clean 5xx and no trace; the retry creates it whole", async () => {
     const steps = await everyStep(
       async (db) => {
@@ -115,7 +119,7 @@ describe("D1 failing mid-request", () => {
   });
 });
 
-it("the 5xx's request id is the one the client sent", async () => {
+it.runIf(direct)("the 5xx's request id is the one the client sent", async () => {
   const { db } = failingD1(env.DB, 1);
   const r = await fetchWithEnv({ DB: db }, "GET", "/v2/images", { token: OWNER, headers: { "X-Openstack-Request-Id": "req-11111111-2222-4333-8444-555555555555" } });
   await expectClean5xx(r);

@@ -39,6 +39,9 @@ export default {
     switch (url.pathname) {
       case "/const":
         return new Response("ok");
+      case "/delete":
+        await env.BUCKET.delete(key);
+        return Response.json({ deleted: key });
       case "/read-default": {
         // the default reader: the runtime's own chunk size (about 4 KiB for a request body)
         const r = body.getReader();

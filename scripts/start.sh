@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 PORT=${PORT:-9292}
 PERSIST=${PERSIST_DIR:-.wrangler/state}
-CONFIG=${GLANCE_CONFIG:-'{"notification_sink":true}'}
+# Glance's defaults (README "Configuration"). The scenarios that read events back from D1 set
+# {"notification_sink":true} themselves: recording every event there doubles a create's CPU.
+CONFIG=${GLANCE_CONFIG:-'{}'}
 # Refuse to start with a bad configuration, with the reason (the Worker uses the same parser).
 MODE=${AUTH_MODE:-development}
 VARS=("AUTH_MODE:$MODE" "GLANCE_CONFIG:$CONFIG")

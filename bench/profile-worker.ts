@@ -8,6 +8,7 @@ import { R2ObjectStore } from "../src/store/r2-store";
 
 interface Env {
   BUCKET: R2Bucket;
+  DB: D1Database;
 }
 
 async function drain(body: ReadableStream<Uint8Array>, reuse: boolean, each?: (chunk: Uint8Array) => unknown): Promise<number> {
@@ -39,6 +40,21 @@ export default {
     switch (url.pathname) {
       case "/const":
         return new Response("ok");
+      case "/d1-setup":
+        await env.DB.batch([
+          env.DB.prepare("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, v TEXT)"),
+          env.DB.prepare("INSERT OR REPLACE INTO t SELECT 'k' || value, 'v' || value FROM json_each(?1)").bind(JSON.stringify([...Array(100).keys()])),
+        ]);
+        return Response.json({ ok: true });
+      case "/d1-one":
+        // one D1 round trip (the local D1 simulator: an RPC, a Durable Object, JSON both ways)
+        return Response.json(await env.DB.prepare("SELECT * FROM t WHERE id = ?1").bind("k7").first());
+      case "/d1-batch4": {
+        // the shape of a show: four statements in one batch (one round trip)
+        const q = (sql: string) => env.DB.prepare(sql).bind("k7");
+        const r = await env.DB.batch([q("SELECT * FROM t WHERE id = ?1"), q("SELECT * FROM t WHERE id = ?1"), q("SELECT * FROM t WHERE id = ?1"), q("SELECT * FROM t WHERE id = ?1")]);
+        return Response.json(r.map((x) => x.results.length));
+      }
       case "/delete":
         await env.BUCKET.delete(key);
         return Response.json({ deleted: key });

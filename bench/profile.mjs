@@ -13,6 +13,9 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 
+// the V8 setting npm start's workerd runs with (scripts/serve.mjs)
+process.env.MINIFLARE_WORKERD_V8_FLAGS ??= "--max-semi-space-size=1";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SIZE_MB = Number(process.env.SIZE_MB ?? 256);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -78,11 +81,15 @@ const mf = new Miniflare(
         compatibilityDate: "2026-10-01",
         compatibilityFlags: ["nodejs_compat"],
         r2Buckets: { BUCKET: { id: "profile" } },
+        d1Databases: { DB: { id: "profile" } },
+        // served on the Worker's own socket, as npm start serves the service (scripts/serve.mjs)
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       },
     ],
   }),
 );
-const base = (await mf.ready).toString().replace(/\/$/, "");
+await mf.ready;
+const base = (await mf.unsafeGetDirectURL("profile")).toString().replace(/\/$/, "");
 const [workerd] = childrenNamed(process.pid, "workerd");
 if (!workerd) throw new Error("no workerd child found");
 
@@ -149,11 +156,21 @@ for (const [name, what, run] of stages.filter(([n]) => !ONLY || ONLY.includes(n)
   console.error(`${name}: ${perGiB.toFixed(2)} s/GiB, ${median(rate).toFixed(0)} MiB/s`);
 }
 
-// per-request CPU of a constant answer (the runtime's floor per request)
-const n = 2000;
-const c0 = cpuOf(workerd);
-spawnSync("sh", ["-c", `for i in $(seq 1 ${n / 100}); do curl -s -o /dev/null -o /dev/null $(for j in $(seq 1 100); do printf '%s ' ${base}/const; done) ; done`]);
-const constCpu = ((cpuOf(workerd) - c0) * 1000) / n;
+// per-request CPU: a constant answer (the runtime's floor per request), and one local D1 round trip
+curl([`${base}/d1-setup`]);
+function perRequest(route) {
+  // wrk (keep-alive, 8 connections, 5 s) as bench/run.sh loads the servers; curl loops without it
+  const wrk = spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
+  const load = () =>
+    wrk
+      ? Number(/(\d+) requests in/.exec(spawnSync("wrk", ["-t1", "-c8", "-d5s", `${base}${route}`], { encoding: "utf8" }).stdout)?.[1] ?? 0)
+      : (spawnSync("sh", ["-c", `for i in $(seq 1 20); do curl -s $(for j in $(seq 1 100); do printf -- '-o /dev/null %s ' ${base}${route}; done); done`]), 2000);
+  load(); // warm
+  const c0 = cpuOf(workerd);
+  const n = load();
+  return ((cpuOf(workerd) - c0) * 1000) / Math.max(n, 1);
+}
+const perReq = { const: perRequest("/const"), d1one: perRequest("/d1-one"), d1batch: perRequest("/d1-batch4") };
 
 const out = [
   `Byte path per stage (${SIZE_MB} MiB, median of ${RUNS}; workerd CPU from /proc, curl client, Miniflare ${JSON.parse(readFileSync(path.join(here, "../node_modules/miniflare/package.json"), "utf8")).version}):`,
@@ -162,7 +179,7 @@ const out = [
   "|---|---|---:|---:|---|",
   ...rows.map((r) => `| ${r.name} | ${r.what} | ${r.perGiB.toFixed(2)} | ${r.rate.toFixed(0)} | ${r.all} |`),
   "",
-  `Constant answer: ${constCpu.toFixed(2)} s of workerd CPU per 1000 requests (curl, 100 per connection). workerd RSS at the end: ${rssOf(workerd).toFixed(0)} MiB.`,
+  `Per request (workerd CPU, ms; wrk -c8 keep-alive): a constant answer ${perReq.const.toFixed(2)}; one local D1 query ${perReq.d1one.toFixed(2)}; a batch of four (a show's D1 work) ${perReq.d1batch.toFixed(2)}. workerd RSS at the end: ${rssOf(workerd).toFixed(0)} MiB.`,
 ];
 writeFileSync(path.join(DIR, "profile.md"), out.join("\n") + "\n");
 console.log(out.join("\n"));

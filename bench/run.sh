@@ -249,6 +249,7 @@ put_get() { # put_get SERVER RUN
          -d '{"name":"bench-data","disk_format":"raw","container_format":"bare"}' | jq -r .id)
   [[ $id =~ ^[0-9a-f-]{36}$ ]] || { log "$sv: create for upload failed"; echo nan >>"$RESULTS/$sv-put"; echo nan >>"$RESULTS/$sv-get"; return; }
   local c0 c1
+  sync # both servers' uploads start with no dirty pages (the kernel's writeback lands on the writer)
   c0=$(tree_cpu "${ROOT[$sv]}")
   read -r code tt < <(curl -sS -o "$RESULTS/$sv-put-body.txt" -w '%{http_code} %{time_total}\n' --max-time 900 -X PUT \
     -H "X-Auth-Token: $DATA_TOKEN" -H 'Content-Type: application/octet-stream' -H 'Expect:' -T "$SRC" "${URL[$sv]}/v2/images/$id/file")

@@ -53,13 +53,19 @@ for (let i = 0; i < argv.length; i++) {
 
 if (!opt.plan) throw new Error("serve: --plan is required (scripts/serve-build.mjs prints it)");
 const plan = JSON.parse(readFileSync(opt.plan, "utf8"));
+const canHandOff = opt.handoff && typeof process.execve === "function" && typeof Runtime?.prototype?.updateConfig === "function";
+// With the hand-off, Miniflare's own workerd listens on a spare port: the service's port opens only
+// once, in the workerd this process becomes (its --socket-addr below). Had Miniflare's workerd held
+// it, a client could get an answer there, then a refused connection while the two runtimes swap.
+const directPort = canHandOff ? 0 : opt.port;
+const DIRECT_SOCKET = "direct:0:default"; // Miniflare's name for the first Worker's direct socket
 const workers = plan.map((w, i) => ({
   name: w.name,
   modules: true,
   scriptPath: w.scriptPath,
   modulesRoot: w.modulesRoot,
   ...w.options,
-  ...(i === 0 ? { bindings: { ...w.options.bindings, ...opt.vars }, unsafeDirectSockets: [{ host: opt.ip, port: opt.port }] } : {}),
+  ...(i === 0 ? { bindings: { ...w.options.bindings, ...opt.vars }, unsafeDirectSockets: [{ host: opt.ip, port: directPort }] } : {}),
 }));
 
 // V8's young generation at 1 MiB per isolate instead of its default of up to 16 MiB (×3, ×15
@@ -69,7 +75,6 @@ process.env.MINIFLARE_WORKERD_V8_FLAGS ??= "--max-semi-space-size=1";
 
 // The configuration Miniflare hands to workerd (a capnp message) and how it starts it.
 let started = null;
-const canHandOff = opt.handoff && typeof process.execve === "function" && typeof Runtime?.prototype?.updateConfig === "function";
 if (canHandOff) {
   const updateConfig = Runtime.prototype.updateConfig;
   Runtime.prototype.updateConfig = function (configBuffer, options, ...rest) {
@@ -124,13 +129,17 @@ if (canHandOff && started) {
   const dir = path.join(ROOT, ".wrangler/tmp");
   mkdirSync(dir, { recursive: true });
   const config = path.join(dir, `workerd-${opt.port}.capnp.bin`);
+  if (!Buffer.from(started.configBuffer).includes(DIRECT_SOCKET)) {
+    console.error(`serve: no socket named ${DIRECT_SOCKET} in Miniflare's configuration (run with --no-handoff)`);
+    await stop(1);
+  }
   writeFileSync(config, started.configBuffer);
   stopping = true; // signals from here on go to workerd
   // Stop Miniflare's workerd (and only it: Miniflare's own dispose would also delete the temporary
   // folders the configuration names), then become workerd.
   await started.runtime.dispose();
   const bin = process.env.MINIFLARE_WORKERD_PATH ?? (typeof workerd === "string" ? workerd : workerd.default);
-  const args = [bin, "serve", "--binary", "--experimental", "--socket-addr=entry=127.0.0.1:0", `--external-addr=loopback=${host}:${opt.port}`];
+  const args = [bin, "serve", "--binary", "--experimental", "--socket-addr=entry=127.0.0.1:0", `--socket-addr=${DIRECT_SOCKET}=${host}:${opt.port}`, `--external-addr=loopback=${host}:${opt.port}`];
   if (started.options.inspectorAddress) args.push(`--inspector-addr=${started.options.inspectorAddress}`);
   args.push(config);
   console.log(`glance-workers: ${serving}; workerd pid ${process.pid}`);

@@ -112,7 +112,7 @@ head -c $((5 * MiB)) "$W/a.bin" >"$W/a1"
 tail -c +$((5 * MiB + 1)) "$W/a.bin" | head -c $((5 * MiB)) >"$W/a2"
 tail -c +$((10 * MiB + 1)) "$W/a.bin" >"$W/a3"
 IDA=$(new_image presigned-a)
-[[ $IDA =~ ^[0-9a-f-]{36}$ ]] || { bad "image created" "$ST $BODY"; finish; }
+[[ $IDA =~ ^[0-9a-f-]{36}$ ]] || { bad "image created" "create answered: ${IDA:-nothing (no connection?)}"; finish; }
 call POST "/v2/images/$IDA/upload-sessions" "{\"size\": $SIZE_A, \"part_size\": $((5 * MiB))}"
 SIDA=$(jq -r .id <<<"$BODY")
 WHY="$ST $BODY"; check "session offers direct uploads (201, direct_upload, 3 parts)" \

@@ -4,7 +4,10 @@
 # service user), starts this service in AUTH_MODE=keystone against it, then drives the unmodified
 # clients: `openstack image add project` / `image set --accept` / `image remove project`,
 # `glance member-create` / `member-update` / `member-list`, plus token checks with curl (401s,
-# identity headers ignored, cached tokens through a Keystone outage, 503 for unknown tokens).
+# identity headers ignored, cached tokens through a Keystone outage, 503 for unknown tokens), and
+# expired user tokens with X-Service-Token (keystonemiddleware's allow_expired), the expired tokens
+# coming from a second keystone on a copy of the first one's database and fernet keys whose tokens
+# live KS_SHORT_EXPIRY seconds (the first keystone, which the service asks, validates them).
 # Stops both servers (by their process groups); prints `N passed, N failed`; exit 1 on a failure.
 # Env: KS_PORT, SVC_PORT (default: free ports)  KEEP_STATE=1 (keep the temp dir with both logs)
 #      TARGET=glance: the same scenario against the reference Glance (../shared/anchor/start-glance.sh
@@ -33,9 +36,11 @@ fi
 
 SVC_PID=""
 stop_keystone() { [[ -f $KS_DIR/keystone.pid ]] && stop_group "$(cat "$KS_DIR/keystone.pid")"; }
+KS2_DIR=$W/keystone-short
+stop_keystone2() { [[ -f $KS2_DIR/keystone.pid ]] && stop_group "$(cat "$KS2_DIR/keystone.pid")"; }
 cleanup() {
   [[ -n $SVC_PID ]] && stop_group "$SVC_PID"
-  stop_keystone
+  stop_keystone; stop_keystone2
   if [[ ${KEEP_STATE:-0} == 1 ]]; then log "state kept in $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -48,6 +53,14 @@ if ! KS_PORT=$KS_PORT GLANCE_URL=$SVC bash test/setup/start-debian-keystone.sh >
   echo "0 passed, 1 failed"; exit 1
 fi
 log "keystone ready on $KS after $(( $(date +%s) - T0 )) s"
+# The second keystone (short-lived tokens) starts in the background while the service starts.
+KS2_PORT=$(free_port); KS2=http://127.0.0.1:$KS2_PORT; KS_SHORT_EXPIRY=${KS_SHORT_EXPIRY:-12}
+mkdir -p "$KS2_DIR" && cp -r "$KS_DIR/fernet" "$KS_DIR/credential" "$KS2_DIR/" \
+  && "$PY" -c 'import sqlite3, sys; d = sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()' \
+       "$KS_DIR/keystone.sqlite" "$KS2_DIR/keystone.sqlite" \
+  && touch "$KS2_DIR/.bootstrapped" \
+  && { KS_DIR=$KS2_DIR KS_PORT=$KS2_PORT KS_TOKEN_EXPIRATION=$KS_SHORT_EXPIRY GLANCE_URL=$SVC \
+         bash test/setup/start-debian-keystone.sh >"$W/keystone-short-setup.log" 2>&1 & }
 
 # ---- the service, validating tokens with the `glance` service user
 if [[ ${TARGET:-self} == glance ]]; then
@@ -108,6 +121,21 @@ check "no token -> 401 with WWW-Authenticate" \
 check "an unknown token -> 401" test "$(code -H 'X-Auth-Token: not-a-token' "$SVC/v2/images")" = 401
 check "projA's token lists images (200)" test "$(code -H "X-Auth-Token: $TA" "$SVC/v2/images")" = 200
 
+# expired tokens, part 1: a token from the second keystone, used while it is valid
+ks_token() { # ks_token KEYSTONE_URL USER PASSWORD PROJECT: a project-scoped token (empty on failure)
+  curl -s -D - -o /dev/null -H 'Content-Type: application/json' "$1/v3/auth/tokens?nocatalog" -d "$(jq -cn --arg u "$2" --arg p "$3" --arg s "$4" \
+    '{auth: {identity: {methods: ["password"], password: {user: {name: $u, domain: {id: "default"}, password: $p}}}, scope: {project: {name: $s, domain: {id: "default"}}}}}')" \
+    | tr -d '\r' | awk 'tolower($1) == "x-subject-token:" {print $2}'
+}
+IMG3=$(curl -s -X POST -H "X-Auth-Token: $TA" -H 'Content-Type: application/json' \
+  -d '{"name":"ks-expiry","disk_format":"raw","container_format":"bare"}' "$SVC/v2/images" | jq -r '.id // empty')
+check "projA: an image for the expired-token checks" test -n "$IMG3"
+for _ in $(seq 1 120); do curl -fsS -o /dev/null --max-time 2 "$KS2/v3" 2>/dev/null && break; sleep 0.5; done
+SHORT=$(ks_token "$KS2" user-projA secret projA)
+check "keystone #2 (expiration = $KS_SHORT_EXPIRY s) issues user-projA a token" test -n "$SHORT"
+check "  the service takes it while it is valid (200)" test "$(code -H "X-Auth-Token: $SHORT" "$SVC/v2/images/$IMG3")" = 200
+stop_keystone2
+
 # openstack: share an image from projA with projB
 head -c 3000000 /dev/urandom >"$W/data"
 IMG=$(A image create ks-shared --disk-format raw --container-format bare --shared --file "$W/data" -f value -c id 2>"$W/last")
@@ -155,6 +183,35 @@ check "  a rejected share is not listed" bash -c "! grep -q '$IMG2' '$W/last'"
 step "projA: glance member-delete" as user-projA glance member-delete "$IMG2" "$PB"
 refused "projB cannot see it after member-delete" "$NOTFOUND" as user-projB glance image-show "$IMG2"
 step "projA: openstack image delete (both images)" A image delete "$IMG" "$IMG2"
+
+# expired tokens, part 2 (the sharing above took longer than the short token's life): Keystone
+# itself, asked by the `glance` service user, must call it expired before the service is asked.
+GT=$(ks_token "$KS" glance glance-secret service)   # role `service` (service_token_roles)
+NT=$(ks_token "$KS" user-projB secret projB)        # valid, but no service role
+check "service user and a plain user get tokens" test -n "$GT" -a -n "$NT"
+ks_says() { curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $GT" -H "X-Subject-Token: $SHORT" "$KS/v3/auth/tokens${1:-}"; }
+for _ in $(seq 1 120); do [[ $(ks_says) == 404 ]] && break; sleep 0.5; done
+check "keystone: the short token has expired (404)" test "$(ks_says)" = 404
+check "keystone: and still vouches for it with ?allow_expired=1 (200)" test "$(ks_says '?allow_expired=1')" = 200
+check "expired user token alone -> 401" test "$(code -H "X-Auth-Token: $SHORT" "$SVC/v2/images/$IMG3")" = 401
+check "  with a Glance-shaped body" grep -q "401 Unauthorized" "$W/body"
+check "expired user token + X-Service-Token of the service user -> 200" \
+  test "$(code -H "X-Auth-Token: $SHORT" -H "X-Service-Token: $GT" "$SVC/v2/images/$IMG3")" = 200
+check "  as the user: projA's image" test "$(jq -r .owner "$W/body" 2>/dev/null)" = "$PA"
+head -c 4096 /dev/urandom >"$W/small"
+check "expired user token + service token uploads the image data (204, as Nova finishing a snapshot)" \
+  test "$(code -X PUT -H "X-Auth-Token: $SHORT" -H "X-Service-Token: $GT" -H 'Content-Type: application/octet-stream' --data-binary @"$W/small" "$SVC/v2/images/$IMG3/file")" = 204
+check "  the image is active with those bytes" \
+  test "$(code -H "X-Auth-Token: $TA" "$SVC/v2/images/$IMG3")" = 200 -a "$(jq -r '.status + " " + (.size|tostring)' "$W/body" 2>/dev/null)" = "active 4096"
+check "expired user token + X-Service-Token of a user without the service role -> 401" \
+  test "$(code -H "X-Auth-Token: $SHORT" -H "X-Service-Token: $NT" "$SVC/v2/images/$IMG3")" = 401
+check "expired user token + an invalid X-Service-Token -> 401" \
+  test "$(code -H "X-Auth-Token: $SHORT" -H "X-Service-Token: not-a-token" "$SVC/v2/images/$IMG3")" = 401
+# Glance's paste pipeline runs keystonemiddleware with delay_auth_decision = true and its context
+# middleware looks at X-Identity-Status only: an invalid service token does not refuse a valid user.
+check "a valid user token + an invalid X-Service-Token -> 200 (as Glance: the user token decides)" \
+  test "$(code -H "X-Auth-Token: $TA" -H "X-Service-Token: not-a-token" "$SVC/v2/images/$IMG3")" = 200
+check "projA deletes the image (204)" test "$(code -X DELETE -H "X-Auth-Token: $TA" "$SVC/v2/images/$IMG3")" = 204
 
 # Keystone goes away: tokens already validated stay valid from the cache; anything else is 503, never let in
 TB=$(B token issue -f value -c id 2>"$W/last")

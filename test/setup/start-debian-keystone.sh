@@ -5,6 +5,8 @@
 # the vars that run this service in AUTH_MODE=keystone against it.
 #   sudo apt-get install -y --no-install-recommends keystone   # once (no systemd needed)
 #   KS_PORT=5000 GLANCE_URL=http://127.0.0.1:9292 bash test/setup/start-debian-keystone.sh
+# KS_TOKEN_EXPIRATION: [token] expiration in seconds (3600; the keystone scenario runs a second
+# instance with a few seconds to get expired tokens).
 # Stop: kill $(cat $KS_DIR/keystone.pid)
 set -euo pipefail
 KS_DIR=${KS_DIR:-/tmp/keystone-local}
@@ -25,7 +27,7 @@ key_repository = $KS_DIR/fernet
 [credential]
 key_repository = $KS_DIR/credential
 [token]
-expiration = 3600
+expiration = ${KS_TOKEN_EXPIRATION:-3600}
 [identity]
 password_hash_rounds = 4
 CONF

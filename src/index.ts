@@ -4,7 +4,7 @@ import { negotiateVersion } from "./api/app";
 import { errorResponse } from "./api/errors";
 import { app, handleQueue } from "./wiring";
 
-export { ImageObject } from "./wiring";
+export { ImageObject, ProjectBookmarks } from "./wiring";
 
 export default {
   fetch: (request, env, ctx) =>

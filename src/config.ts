@@ -99,6 +99,7 @@ const ConfigSchema = z
     image_cache_max_size: storageSize.default(10737418240), // POST /v2/cache/prune goes down to this
     image_cache_stall_time: z.number().int().positive().default(86400), // POST /v2/cache/clean drops older queued prefetches
     http_store_enabled: z.boolean().default(false), // glance's http store: owner-project members may add http(s) locations
+    read_your_writes: z.enum(["primary", "project"]).default("primary"), // bookmark-less reads: README "Read replicas" (src/wiring/read-your-writes.ts)
   })
   .strict()
   .refine((c) => c.limit_param_default <= c.api_limit_max, "limit_param_default must not exceed api_limit_max");

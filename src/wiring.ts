@@ -16,6 +16,8 @@ import type { WebhookOutcome } from "./domain/webhooks/webhook";
 import type { DataRepositories, Services } from "./domain/services";
 import { ImageObject as ImageObjectRpc } from "./durable-objects/image-object";
 import { ImageObjectCoordinator, ImageObjectImports, ImageObjectSessions } from "./durable-objects/image-object-client";
+import { ProjectBookmarkClient } from "./durable-objects/project-bookmark";
+import { projectConstraint, readYourWritesOf, recordOwnerWrite, recordWrite, writersOf } from "./wiring/read-your-writes";
 import type { AppEnv } from "./env";
 import { FetchImportSources } from "./import-sources";
 import { keystoneClientFor } from "./keystone";
@@ -92,25 +94,38 @@ export function servicesForEnv(
 function consistencyOf(services: Services) {
   return sessions.get(services);
 }
-const sessions = new WeakMap<Services, { call: CallContext; session?: RequestSession; env: Bindings }>();
+const sessions = new WeakMap<Services, { call: CallContext; session?: RequestSession; env: Bindings; writers?: string[] }>();
+
+/** Per-project bookmarks (read_your_writes "project", README "Read replicas"), when the deployment binds them. */
+const writeBookmarks = (env: Bindings) => (env.PROJECT_BOOKMARKS ? new ProjectBookmarkClient(env.PROJECT_BOOKMARKS) : null);
+/** The primary's latest bookmark (after a write made elsewhere: the queue, the image's object). */
+const primaryBookmark = (env: Bindings, call: CallContext) =>
+  (env.GLANCE_DATA_API ?? "direct") === "direct" ? new RequestSession(env.DB).bookmark(true) : (env.REGISTRY as RegistryService).bookmark(call);
 
 /** The HTTP API (Hono), its ports built per request. */
 export const app = createApp(
   (env, waitUntil, requestId) => servicesForEnv(env, waitUntil, requestId, "api", true),
   {
-    choose(services, r) {
+    async choose(services, r) {
       const c = consistencyOf(services);
       if (!c) return;
       // Downloads check access on the primary (or the client's bookmark): revoked data is never served.
-      const constraint = r.bookmark && BOOKMARK.test(r.bookmark) ? r.bookmark : r.anonymous && !r.mutating && !r.data ? "first-unconstrained" : "first-primary";
+      let constraint = r.bookmark && BOOKMARK.test(r.bookmark) ? r.bookmark : r.anonymous && !r.mutating && !r.data ? "first-unconstrained" : "first-primary";
+      const bookmarks = r.project && readYourWritesOf(c.env.GLANCE_CONFIG) === "project" ? writeBookmarks(c.env) : null;
+      if (bookmarks && r.project) {
+        if (r.mutating) c.writers = writersOf(r.project, r.path);
+        else if (constraint === "first-primary" && !r.anonymous && !r.data) constraint = await projectConstraint(bookmarks, r.project);
+      }
       c.call.constraint = constraint;
       if (c.session) c.session.constraint = constraint;
     },
     async bookmark(services, mutating) {
       const c = consistencyOf(services);
       if (!c) return null;
-      if (c.session) return c.session.bookmark(mutating);
-      return mutating ? (c.env.REGISTRY as RegistryService).bookmark(c.call) : null;
+      const bookmark = c.session ? await c.session.bookmark(mutating) : mutating ? await (c.env.REGISTRY as RegistryService).bookmark(c.call) : null;
+      const bookmarks = mutating && c.writers ? writeBookmarks(c.env) : null;
+      if (bookmarks && c.writers) await recordWrite(bookmarks, c.writers, bookmark);
+      return bookmark;
     },
   },
 );
@@ -130,6 +145,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
       await Promise.allSettled(pending);
     }
   };
+  // Read-your-writes (README "Read replicas"): the owner's bookmark-less reads include what the job wrote.
+  const bookmarks = writeBookmarks(env);
+  const ownerSees = async (s: Services, imageId: string) => {
+    if (bookmarks) await recordOwnerWrite(bookmarks, async () => (await s.images.get(imageId))?.owner ?? null, () => primaryBookmark(env, { origin: "queue", requestId: null }));
+  };
   const handlers: JobHandlers = {
     async notification(m) {
       console.log(`notification ${m.priority} ${m.event_type} ${m.message_id}`);
@@ -148,15 +168,26 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
         const started = Date.now();
         const bytes = await verifyUploadSession(s, imageId, sessionId);
         if (bytes === null) return;
+        await ownerSees(s, imageId);
         const secs = Math.max((Date.now() - started) / 1000, 0.001);
         console.log(`image ${imageId}: hashed ${bytes} bytes of upload session ${sessionId} in ${secs.toFixed(1)} s (${(bytes / 1048576 / secs).toFixed(1)} MiB/s)`);
       }),
-    importImage: (job) => withServices(job.requestId, (s) => runImport(s, job)),
+    importImage: (job) =>
+      withServices(job.requestId, async (s) => {
+        try {
+          await runImport(s, job);
+        } finally {
+          await ownerSees(s, job.imageId);
+        }
+      }),
     // The prefetch reads through this location's edge cache, which the read fills.
     cacheImage: (imageId) => withServices(null, (s) => prefetchImage(s, imageId), true),
   };
   await consumeBatch(batch, handlers);
 }
+
+/** The per-project bookmarks' Durable Object (read_your_writes "project"; the class wrangler.toml names). */
+export { ProjectBookmarks } from "./durable-objects/project-bookmark";
 
 /** The image's Durable Object with its ports (the class wrangler.toml names). */
 export class ImageObject extends ImageObjectRpc {

@@ -32,7 +32,10 @@ export interface Consistency {
    * `bookmark`: what the client sent back (X-Glance-Bookmark); anonymous: no identity; mutating: not
    * GET/HEAD; data: an image data download (its access check must see the latest rights).
    */
-  choose(services: Services, request: { bookmark: string | null; anonymous: boolean; mutating: boolean; data: boolean }): void;
+  choose(
+    services: Services,
+    request: { bookmark: string | null; anonymous: boolean; mutating: boolean; data: boolean; project: string | null; path: string },
+  ): void | Promise<void>;
   /** The bookmark the response carries (null: none). */
   bookmark(services: Services, mutating: boolean): Promise<string | null>;
 }
@@ -78,7 +81,8 @@ export function createApp(buildServices: RequestServices, consistency?: Consiste
     const services = c.get("services");
     const mutating = c.req.method !== "GET" && c.req.method !== "HEAD";
     const data = c.req.path.endsWith("/file");
-    consistency.choose(services, { bookmark: c.req.header("X-Glance-Bookmark") ?? null, anonymous: c.get("ctx").readOnly, mutating, data });
+    const { readOnly: anonymous, projectId: project } = c.get("ctx");
+    await consistency.choose(services, { bookmark: c.req.header("X-Glance-Bookmark") ?? null, anonymous, mutating, data, project, path: c.req.path });
     await next();
     const bookmark = await consistency.bookmark(services, mutating && c.res.status < 400).catch(() => null);
     if (bookmark) c.res.headers.set("X-Glance-Bookmark", bookmark);

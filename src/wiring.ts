@@ -89,7 +89,9 @@ export function servicesForEnv(
  * D1 read replication per request (README "Read replicas"): a bookmark the client sent back is
  * honoured (its reads see at least that point); anonymous readers go to the nearest replica; every
  * other caller reads the primary, so a client that carries no bookmark (glance, openstack) never
- * misses its own writes. The response carries the bookmark of what the request saw or wrote.
+ * misses its own writes; with read_your_writes "project", it reads at its project's newest write
+ * instead (src/wiring/read-your-writes.ts). The response carries the bookmark of what the request
+ * saw or wrote.
  */
 function consistencyOf(services: Services) {
   return sessions.get(services);

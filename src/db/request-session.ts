@@ -1,7 +1,8 @@
 // D1 read replication (the Sessions API) for one request: every query of the request goes through
 // one D1 session, opened lazily on its first query with the constraint chosen once the caller is
 // known (src/wiring.ts `chooseConsistency`): a bookmark the client sent back (reads see at least
-// that point), the nearest replica for anonymous readers, the primary otherwise. Its bookmark goes
+// that point), the nearest replica for anonymous readers, the bookmark of the caller's project's
+// newest write (read_your_writes "project"), the primary otherwise. Its bookmark goes
 // back to the client (X-Glance-Bookmark). Drizzle only needs prepare() and batch().
 
 export type SessionConstraint = "first-primary" | "first-unconstrained" | (string & {});

@@ -2,6 +2,7 @@ import { applyD1Migrations, createExecutionContext, waitOnExecutionContext } fro
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { negotiateVersion } from "../../src/api/app";
+import { parseSettings } from "../../src/config";
 import { app } from "../../src/wiring";
 import { ORIGIN, deployment } from "../helpers/imports";
 import { LaggingD1 } from "../helpers/lagging-d1";
@@ -157,5 +158,12 @@ describe.runIf(!direct)("read_your_writes project in registry mode", () => {
     expect(await ids(await req("GET", `/v2/images?name=ryw-reg-${run}`, { project: p }))).toEqual([id]);
     expect((await req("DELETE", `/v2/images/${id}`, { project: p })).status).toBe(204);
     expect((await req("GET", `/v2/images/${id}`, { project: p })).status).toBe(404);
+  });
+});
+
+describe("read_your_writes setting", () => {
+  it("accepts primary and project; anything else is a configuration error naming the key", () => {
+    for (const v of ["primary", "project"]) expect(() => parseSettings({ STORES: env.STORES, GLANCE_CONFIG: JSON.stringify({ read_your_writes: v }) })).not.toThrow();
+    expect(() => parseSettings({ STORES: env.STORES, GLANCE_CONFIG: JSON.stringify({ read_your_writes: "replica" }) })).toThrow(/read_your_writes/);
   });
 });

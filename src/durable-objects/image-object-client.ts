@@ -70,20 +70,20 @@ export class ImageObjectImports<T extends ImageObject = ImageObject> implements 
   start(id: string, taskId: string) {
     return as<"startImport">(this.stub(id).startImport(id, taskId));
   }
-  renew(id: string, taskId: string) {
-    return this.stub(id).renewImport(id, taskId);
+  renew(id: string, taskId: string, delivery?: string) {
+    return this.stub(id).renewImport(id, taskId, delivery);
   }
   applyMetadata(id: string, taskId: string, metadata: ImportMetadata) {
     return as<"applyImportMetadata">(this.stub(id).applyImportMetadata(id, taskId, metadata));
   }
-  beginWrite(id: string, taskId: string, store: string) {
-    return as<"beginImportWrite">(this.stub(id).beginImportWrite(id, taskId, store));
+  beginWrite(id: string, taskId: string, store: string, delivery: string) {
+    return as<"beginImportWrite">(this.stub(id).beginImportWrite(id, taskId, store, delivery));
   }
   storeWritten(id: string, taskId: string, store: string, key: string, data: WrittenData & { virtualSize: number | null }, activate: boolean) {
     return as<"importStoreWritten">(this.stub(id).importStoreWritten(id, taskId, store, key, data, activate));
   }
-  storeFailed(id: string, taskId: string, store: string) {
-    return as<"importStoreFailed">(this.stub(id).importStoreFailed(id, taskId, store));
+  storeFailed(id: string, taskId: string, store: string, key: string) {
+    return as<"importStoreFailed">(this.stub(id).importStoreFailed(id, taskId, store, key));
   }
   finish(id: string, taskId: string, outcome: ImportOutcome) {
     return this.stub(id).finishImport(id, taskId, outcome);

@@ -136,8 +136,8 @@ export abstract class ImageObject extends DurableObject<Env> {
   acquireImport(id: string, plan: ImportPlan) {
     return this.m.lock.acquire(id, plan);
   }
-  renewImport(id: string, taskId: string) {
-    return this.m.lock.renew(id, taskId);
+  renewImport(id: string, taskId: string, delivery?: string) {
+    return this.m.lock.renew(id, taskId, delivery);
   }
   finishImport(id: string, taskId: string, outcome: ImportOutcome) {
     return this.m.lock.finish(id, taskId, outcome);
@@ -148,14 +148,14 @@ export abstract class ImageObject extends DurableObject<Env> {
   applyImportMetadata(id: string, taskId: string, metadata: ImportMetadata) {
     return this.m.steps.applyMetadata(id, taskId, metadata);
   }
-  beginImportWrite(id: string, taskId: string, store: string) {
-    return this.m.steps.beginWrite(id, taskId, store);
+  beginImportWrite(id: string, taskId: string, store: string, delivery: string) {
+    return this.m.steps.beginWrite(id, taskId, store, delivery);
   }
   importStoreWritten(id: string, taskId: string, store: string, key: string, data: WrittenData & { virtualSize: number | null }, activate: boolean) {
     return this.m.steps.storeWritten(id, taskId, store, key, data, activate);
   }
-  importStoreFailed(id: string, taskId: string, store: string) {
-    return this.m.steps.storeFailed(id, taskId, store);
+  importStoreFailed(id: string, taskId: string, store: string, key: string) {
+    return this.m.steps.storeFailed(id, taskId, store, key);
   }
 
   // ---- upload sessions (upload-sessions.ts, session-upkeep.ts)

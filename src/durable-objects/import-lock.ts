@@ -14,6 +14,14 @@ import { failTask, succeedTask } from "../domain/tasks/lifecycle";
 import type { ObjectHost } from "./object-host";
 import type { Staging } from "./staging";
 
+/** A store's copy handed to one delivery of the import's message (src/durable-objects/import-steps.ts beginWrite). */
+export interface StoreClaim {
+  /** The delivery's token (one per run of the message). */
+  delivery: string;
+  /** Its last sign of life: the claim lapses after the lock's lease, like the lock. */
+  renewedAt: number;
+}
+
 /** The lock and the import's progress. Times in ms. */
 export interface ImportRecord extends ImportProgress {
   imageId: string;
@@ -23,6 +31,8 @@ export interface ImportRecord extends ImportProgress {
   started: boolean;
   /** The image was deleted: every step answers "gone". */
   cancelled: boolean;
+  /** Stores being copied → the delivery copying each (absent in records written before claims). */
+  claims?: Record<string, StoreClaim>;
 }
 
 const IMPORT = "import";
@@ -52,6 +62,11 @@ export class ImportLock {
 
   private expired(r: ImportRecord): boolean {
     return Date.now() - r.renewedAt > this.ttlMs;
+  }
+
+  /** A claim whose delivery renewed it within the lock's lease. */
+  live(c: StoreClaim): boolean {
+    return Date.now() - c.renewedAt <= this.ttlMs;
   }
 
   /** The record if `taskId` holds the lock and the image is there; a refusal otherwise. */
@@ -89,6 +104,7 @@ export class ImportLock {
       renewedAt: now,
       started: false,
       writing: {},
+      claims: {},
       done: {},
       failed: [],
       metadataApplied: false,
@@ -124,10 +140,13 @@ export class ImportLock {
     }
   }
 
-  async renew(imageId: string, taskId: string): Promise<"ok" | "lost" | "gone"> {
+  /** Keeps the lock, and the claims of `delivery` when given. */
+  async renew(imageId: string, taskId: string, delivery?: string): Promise<"ok" | "lost" | "gone"> {
     const held = this.holder(imageId, taskId);
     if ("ok" in held) return held.reason;
-    this.renewed(held);
+    const claims = { ...held.claims };
+    for (const [store, c] of Object.entries(claims)) if (c.delivery === delivery) claims[store] = { ...c, renewedAt: Date.now() };
+    this.renewed({ ...held, claims });
     return "ok";
   }
 
@@ -182,7 +201,7 @@ export class ImportLock {
     const r = this.record;
     if (!r) return;
     this.host.orphans.add(Object.entries(r.writing).map(([store, key]) => ({ store, key })));
-    this.save({ ...r, cancelled: true, writing: {}, staged: null });
+    this.save({ ...r, cancelled: true, writing: {}, claims: {}, staged: null });
   }
 
   async onAlarm(): Promise<void> {

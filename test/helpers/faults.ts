@@ -4,6 +4,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import type { ImageObject } from "../../src/durable-objects/image-object";
+import type { ImportRecord } from "../../src/durable-objects/import-lock";
 import { handleQueue } from "../../src/wiring";
 import { objectsOf } from "./image-data";
 
@@ -31,6 +32,18 @@ export async function noOrphans(id: string): Promise<void> {
     { timeout: 5_000, interval: 25 },
   );
 }
+
+/**
+ * The deliveries holding store claims on the image's import died: each claim's last sign of life
+ * is set back past the lock's lease (`ttlS`, import_lock_ttl), the lock itself left as it is.
+ */
+export const ageClaims = (id: string, ttlS = 600) =>
+  runInDurableObject(stub(id), (_o: ImageObject, state) => {
+    const r = state.storage.kv.get<ImportRecord>("import")!;
+    const claims = Object.fromEntries(Object.entries(r.claims ?? {}).map(([store, c]) => [store, { ...c, renewedAt: Date.now() - ttlS * 1000 - 1000 }]));
+    state.storage.kv.put("import", { ...r, claims });
+    return Object.keys(claims);
+  });
 
 /**
  * Delivers `bodies` to the real consumer in one batch (attempt `attempts`), under `overrides`;

@@ -13,7 +13,7 @@ import type { ImportRecord } from "../../src/durable-objects/import-lock";
 import { servicesForEnv } from "../../src/wiring";
 import { OWNER, createImage, json } from "../helpers/api";
 import { MiB, bytes, controlledBody, digest, download, objectsOf, rowOf, show, upload, waitStatus } from "../helpers/image-data";
-import { locations, noOrphans, stub } from "../helpers/faults";
+import { ageClaims, locations, noOrphans, stub } from "../helpers/faults";
 import { ORIGIN, deployment, stage, taskOf } from "../helpers/imports";
 
 /** The object restarts: what it held in memory is lost, its storage stays. */
@@ -106,13 +106,13 @@ describe("the image's Durable Object restarts mid-import", () => {
     const s = stub(img.id);
     expect((await s.startImport(img.id, taskId)).ok).toBe(true);
     await beginTask(servicesForEnv(env, () => {}, null), taskId);
-    const w1 = await s.beginImportWrite(img.id, taskId, "store1");
+    const w1 = await s.beginImportWrite(img.id, taskId, "store1", "first-delivery");
     if (!w1.ok) throw new Error(w1.message);
     await env.STORE1.put(w1.key, data);
     const sha512 = await digest("SHA-512", data);
     const md5 = await digest("MD5", data);
     expect((await s.importStoreWritten(img.id, taskId, "store1", w1.key, { size: data.length, md5, sha512, virtualSize: data.length }, false)).ok).toBe(true);
-    const w2 = await s.beginImportWrite(img.id, taskId, "store2");
+    const w2 = await s.beginImportWrite(img.id, taskId, "store2", "first-delivery");
     if (!w2.ok) throw new Error(w2.message);
     await env.STORE2.put(w2.key, data.slice(0, 1000)); // the half-written copy
     return { d, img, data, taskId, halfKey: w2.key, sha512 };
@@ -121,6 +121,8 @@ describe("the image's Durable Object restarts mid-import", () => {
   it("the message is redelivered: the import resumes on the new instance, the half copy is replaced, nothing duplicated", async () => {
     const { d, img, data, halfKey, sha512 } = await halfDone();
     await restart(img.id);
+    // the first delivery died with it: its claim on store2 lapses (src/domain/imports/store-claim.ts)
+    expect(await ageClaims(img.id, TTL_S)).toEqual(["store2"]);
     expect(await d.run(2)).toHaveLength(1);
     expect((await taskOf(img.id)).status).toBe("success");
     const after = await show(img.id, OWNER);

@@ -7,6 +7,7 @@ import { beginTask } from "../../src/domain/tasks/lifecycle";
 import type { ImageObject } from "../../src/durable-objects/image-object";
 import type { ImportRecord } from "../../src/durable-objects/import-lock";
 import { OWNER, call, createImage, json } from "../helpers/api";
+import { ageClaims } from "../helpers/faults";
 import { MiB, bytes, digest, objectsOf, rowOf, show, upload } from "../helpers/image-data";
 import { ORIGIN, deployment, stage, taskOf, withConfig } from "../helpers/imports";
 
@@ -14,11 +15,13 @@ const stub = (id: string) => env.IMAGE_DO.getByName(id);
 const locationRows = async (id: string) =>
   (await env.DB.prepare("SELECT store, key, status FROM image_locations WHERE image_id = ? ORDER BY store").bind(id).all<any>()).results;
 const TTL_S = 600; // import_lock_ttl's default
-const ageLock = (id: string) =>
+/** Sets the lock's last renewal `byS` seconds back (past its lease by default). */
+const ageLock = (id: string, byS = TTL_S + 1) =>
   runInDurableObject(stub(id), (_o: ImageObject, state) => {
     const r = state.storage.kv.get<ImportRecord>("import")!;
-    state.storage.kv.put("import", { ...r, renewedAt: Date.now() - TTL_S * 1000 - 1000 });
+    state.storage.kv.put("import", { ...r, renewedAt: Date.now() - byS * 1000 });
   });
+const lockOf = (id: string) => runInDurableObject(stub(id), (_o: ImageObject, state) => state.storage.kv.get<ImportRecord>("import")!);
 
 /** Starts an import through a deployment whose message is captured (not run); returns the task id. */
 async function lockedImport(d: ReturnType<typeof deployment>, id: string, body: unknown, token = OWNER): Promise<string> {
@@ -55,14 +58,15 @@ describe("import under failure", () => {
     expect(started.ok).toBe(true);
     expect((await rowOf(img.id)).status).toBe("importing");
     await beginTask(servicesForEnv(env, () => {}, null), taskId);
-    const w1 = await s.beginImportWrite(img.id, taskId, "store1");
+    const w1 = await s.beginImportWrite(img.id, taskId, "store1", "first-delivery");
     if (!w1.ok) throw new Error(w1.message);
     await env.STORE1.put(w1.key, data);
     const written = { size: data.length, md5: await digest("MD5", data), sha512: await digest("SHA-512", data), virtualSize: null };
     expect((await s.importStoreWritten(img.id, taskId, "store1", w1.key, written, false)).ok).toBe(true);
-    const w2 = await s.beginImportWrite(img.id, taskId, "store2");
+    const w2 = await s.beginImportWrite(img.id, taskId, "store2", "first-delivery");
     if (!w2.ok) throw new Error(w2.message);
     await env.STORE2.put(w2.key, "a complete object nobody recorded");
+    expect(await ageClaims(img.id, TTL_S)).toEqual(["store2"]); // its claim lapses
 
     // The message comes again.
     expect(await d.run(2)).toHaveLength(1);
@@ -84,36 +88,47 @@ describe("import under failure", () => {
     expect(await digest("SHA-512", await copy!.arrayBuffer())).toBe(written.sha512);
   });
 
-  it("two deliveries running at once: the later attempt at a store wins, the earlier one stands down and its object goes", async () => {
+  it("two deliveries running at once: the first to claim a store copies it, the other waits (keeping the lock) and then leaves the import to it", async () => {
     const d = deployment({});
     const img = await createImage();
     const taskId = await lockedImport(d, img.id, { method: { name: "web-download", uri: `${ORIGIN}/bytes/${MiB}/43` } });
     const s = stub(img.id);
     expect((await s.startImport(img.id, taskId)).ok).toBe(true);
-    const a = await s.beginImportWrite(img.id, taskId, "store1");
+    const a = await s.beginImportWrite(img.id, taskId, "store1", "first-delivery");
     if (!a.ok) throw new Error(a.message);
-    await env.STORE1.put(a.key, "written by the first delivery");
-    // the second delivery runs the import to the end
-    expect(await d.run(2)).toHaveLength(1);
+    const data = bytes(MiB, 43);
+    await env.STORE1.put(a.key, data);
+    // the second delivery: started, its task processing, then asking for store1 while the first holds it
+    const second = d.run(2);
+    await vi.waitFor(async () => expect((await taskOf(img.id)).status).toBe("processing"));
+    await ageLock(img.id, 100);
+    await vi.waitFor(async () => expect(Date.now() - (await lockOf(img.id)).renewedAt).toBeLessThan(50_000)); // only its asking renews the lock
+    // the first records its copy: the second stands down, acknowledged, writing nothing
+    const written = { size: data.length, md5: await digest("MD5", data), sha512: await digest("SHA-512", data), virtualSize: null };
+    expect((await s.importStoreWritten(img.id, taskId, "store1", a.key, written, true)).ok).toBe(true);
+    expect((await second).filter((x) => x.startsWith("retry:"))).toEqual([]);
+    await s.finishImport(img.id, taskId, { success: true });
     expect((await taskOf(img.id)).status).toBe("success");
-    // the first one comes back late: refused, and its object is removed
-    const late = await s.importStoreWritten(img.id, taskId, "store1", a.key, { size: 29, md5: "x", sha512: "y", virtualSize: null }, true);
-    expect(late.ok).toBe(false);
-    await vi.waitFor(async () => expect(await objectsOf(img.id)).toHaveLength(1));
-    expect((await objectsOf(img.id))[0]).not.toBe(a.key);
+    expect(await show(img.id, OWNER)).toMatchObject({ status: "active", size: data.length, os_hash_value: written.sha512 });
+    expect((await locationRows(img.id)).map((r: any) => r.key)).toEqual([a.key]);
+    expect(await objectsOf(img.id)).toEqual([a.key]);
 
     const other = await createImage();
     const t2 = await lockedImport(d, other.id, { method: { name: "web-download", uri: `${ORIGIN}/bytes/1000/44` } });
     const s2 = stub(other.id);
     expect((await s2.startImport(other.id, t2)).ok).toBe(true);
-    const first = await s2.beginImportWrite(other.id, t2, "store1");
-    const second = await s2.beginImportWrite(other.id, t2, "store1");
-    if (!first.ok || !second.ok) throw new Error("beginImportWrite refused");
+    const first = await s2.beginImportWrite(other.id, t2, "store1", "a");
+    if (!first.ok) throw new Error(first.message);
+    expect(await s2.beginImportWrite(other.id, t2, "store1", "b")).toMatchObject({ ok: false, reason: "busy" });
     await env.STORE1.put(first.key, "late");
+    // a's claim lapses (a died): b takes store1 over and a's object goes; a, back late, is refused
+    expect(await ageClaims(other.id, TTL_S)).toEqual(["store1"]);
+    const taken = await s2.beginImportWrite(other.id, t2, "store1", "b");
+    expect(taken).toMatchObject({ ok: true, done: false });
+    await vi.waitFor(async () => expect(await objectsOf(other.id)).toEqual([]));
     const r = await s2.importStoreWritten(other.id, t2, "store1", first.key, { size: 4, md5: "m", sha512: "s", virtualSize: null }, true);
     expect(r).toMatchObject({ ok: false, reason: "superseded" });
-    await vi.waitFor(async () => expect(await objectsOf(other.id)).toEqual([]));
-    expect((await rowOf(other.id)).status).toBe("importing"); // the other attempt carries on
+    expect((await rowOf(other.id)).status).toBe("importing"); // b carries on
   });
 
   it("a lock left by an import that never ran expires: the alarm fails its task and frees the image", async () => {
@@ -149,7 +164,7 @@ describe("import under failure", () => {
     const taskId = await lockedImport(d, img.id, { method: { name: "web-download", uri: `${ORIGIN}/bytes/1000/3` } });
     const s = stub(img.id);
     expect((await s.startImport(img.id, taskId)).ok).toBe(true);
-    const w = await s.beginImportWrite(img.id, taskId, "store1");
+    const w = await s.beginImportWrite(img.id, taskId, "store1", "first-delivery");
     if (!w.ok) throw new Error(w.message);
     await env.STORE1.put(w.key, "half");
     expect((await show(img.id, OWNER)).os_glance_importing_to_stores).toBe("store1");
@@ -168,7 +183,7 @@ describe("import under failure", () => {
     const taskId = await lockedImport(d, img.id, { method: { name: "web-download", uri: `${ORIGIN}/bytes/1000/3` } });
     const s = stub(img.id);
     expect((await s.startImport(img.id, taskId)).ok).toBe(true);
-    const w = await s.beginImportWrite(img.id, taskId, "store1");
+    const w = await s.beginImportWrite(img.id, taskId, "store1", "first-delivery");
     if (!w.ok) throw new Error(w.message);
     await env.STORE1.put(w.key, "in flight");
     expect((await call("DELETE", `/v2/images/${img.id}`)).status).toBe(204);

@@ -88,11 +88,16 @@ export interface ImportCoordinator {
   acquire(imageId: string, plan: ImportPlan): Promise<ImportStep<{ image: Image }>>;
   /** First call: status → importing (not for copy-image) and the os_glance_* bookkeeping; `fresh` then. */
   start(imageId: string, taskId: string): Promise<ImportStep<{ image: Image; state: ImportState; fresh: boolean }>>;
-  /** A sign of life: keeps the lock. */
-  renew(imageId: string, taskId: string): Promise<"ok" | "lost" | "gone">;
+  /** A sign of life: keeps the lock, and the store claims of `delivery` (one run of the message) when given. */
+  renew(imageId: string, taskId: string, delivery?: string): Promise<"ok" | "lost" | "gone">;
   applyMetadata(imageId: string, taskId: string, metadata: ImportMetadata): Promise<ImportStep<{ image: Image }>>;
-  /** A fresh object key for writing to `store` (a previous attempt's object is dropped). */
-  beginWrite(imageId: string, taskId: string, store: string): Promise<ImportStep<{ key: string }>>;
+  /**
+   * Claims `store`'s copy for `delivery` and answers a fresh object key to write (a dead
+   * delivery's object is dropped; `done` with its key when that one was recorded after all).
+   * Busy: another delivery is copying the store and alive; ask again. Superseded: another
+   * delivery wrote or failed the store meanwhile and carries the import on.
+   */
+  beginWrite(imageId: string, taskId: string, store: string, delivery: string): Promise<ImportStep<{ key: string; done: boolean }> | Refusal<"busy">>;
   /** Records the store's location (once: `key` is the one that stands), the data fields, and activation when `activate`. */
   storeWritten(
     imageId: string,
@@ -102,8 +107,8 @@ export interface ImportCoordinator {
     data: WrittenData & { virtualSize: number | null },
     activate: boolean,
   ): Promise<ImportStep<{ image: Image; activated: boolean; key: string }>>;
-  /** The store failed: its object goes, the store moves from importing to failed. */
-  storeFailed(imageId: string, taskId: string, store: string): Promise<ImportStep<{ image: Image }>>;
+  /** The store failed: its object (`key`, the claim's) goes, the store moves from importing to failed. */
+  storeFailed(imageId: string, taskId: string, store: string, key: string): Promise<ImportStep<{ image: Image }>>;
   /** Ends the import: success keeps the data, failure reverts it; the task is finished and the lock dropped. */
   finish(imageId: string, taskId: string, outcome: ImportOutcome): Promise<void>;
 

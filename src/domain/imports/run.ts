@@ -1,8 +1,9 @@
 // The import's work, run by the queue consumer (glance/async_/flows/api_image_import.py as
 // straight-line code). Every step goes through the image's coordinator, which keeps what is done,
 // so a redelivered message resumes where the last delivery stopped and never writes a location
-// twice. Unexpected errors (D1 or RPC trouble) propagate: the message is retried; if it never
-// succeeds, the lock's expiry undoes the import.
+// twice; each store is copied by one delivery at a time (store-claim.ts). Unexpected errors (D1
+// or RPC trouble) propagate: the message is retried; if it never succeeds, the lock's expiry
+// undoes the import.
 import { QuotaExceeded } from "../errors";
 import type { Image } from "../images/image";
 import { DiskFormatInspector } from "../images/formats/inspector";
@@ -16,8 +17,9 @@ import { type Task, isTaskFinished, taskTime } from "../tasks/task";
 import type { ImportJob, ImportOutcome, ImportState, ImportStep } from "./ports";
 import { IMPORT_FAILED, IMPORTING_TO, storeList } from "./properties";
 import { injectImageMetadata } from "./plugins";
-import { openLocation } from "./location-source";
-import { type Source, SourceError, tokenHeader } from "./sources";
+import { methodRequest, pluggedSource } from "./run-source";
+import { SourceError } from "./sources";
+import { claimStore } from "./store-claim";
 
 const RENEW_EVERY_MS = 20_000;
 const PROGRESS_EVERY_MS = 5_000;
@@ -49,7 +51,9 @@ export async function runImport(services: Services, job: ImportJob): Promise<voi
 
   let outcome: ImportOutcome;
   try {
-    outcome = await new ImportRun(services, job, task, started.image, started.state).execute(started.fresh);
+    // This delivery's token: the store claims it takes (src/domain/imports/store-claim.ts).
+    const delivery = services.newId();
+    outcome = await new ImportRun(services, job, task, started.image, started.state, delivery).execute(started.fresh);
   } catch (e) {
     if (e instanceof Superseded) return;
     if (!(e instanceof Stop)) throw e;
@@ -70,13 +74,9 @@ class ImportRun {
     private readonly task: Task,
     private image: Image,
     private readonly state: ImportState,
+    private readonly delivery: string,
   ) {
     this.done = { ...state.done };
-  }
-
-  private get request(): Record<string, unknown> {
-    const req = (this.task.input?.import_req ?? {}) as Record<string, unknown>;
-    return (req.method ?? {}) as Record<string, unknown>;
   }
 
   async execute(fresh: boolean): Promise<ImportOutcome> {
@@ -97,15 +97,21 @@ class ImportRun {
       }
       for (const [i, store] of stores.entries()) {
         if (this.done[store] || this.state.failed.includes(store)) continue;
+        const ids = { imageId: this.image.id, taskId: this.state.taskId, delivery: this.delivery };
+        const claim = this.check(await claimStore(this.services.imports, ids, store));
+        if (claim.done) {
+          this.done[store] = claim.key;
+          continue;
+        }
         const activate = method !== "copy-image" && (!allStoresMustSucceed || i === stores.length - 1);
         // Data unreadable once another store has it fails this store alone unless all must succeed.
-        const problem = await this.importToStore(store, activate).catch((e: unknown) => {
+        const problem = await this.importToStore(store, claim.key, activate).catch((e: unknown) => {
           if (e instanceof SourceError && !allStoresMustSucceed && Object.keys(this.done).length > 0) return e.message;
           throw e;
         });
         if (problem === null) continue;
         notify(this.services, "image.upload", problem, "ERROR");
-        this.image = this.check(await this.services.imports.storeFailed(this.image.id, this.state.taskId, store)).image;
+        this.image = this.check(await this.services.imports.storeFailed(this.image.id, this.state.taskId, store, claim.key)).image;
         if (allStoresMustSucceed) return failure(problem);
       }
     } catch (e) {
@@ -136,12 +142,13 @@ class ImportRun {
   /** glance _ImportMetadata: the remote image must be active; its formats and some properties are copied. */
   private async remoteMetadata(): Promise<void> {
     const { settings } = this.services;
-    const region = String(this.request.glance_region);
+    const request = methodRequest(this.task);
+    const region = String(request.glance_region);
     const endpoint = settings.glanceDownloadEndpoints[region];
     if (!endpoint) throw new SourceError(`No Glance endpoint is configured for region '${region}'.`);
-    const remote = await this.services.sources.remoteImage(endpoint, String(this.request.glance_image_id), this.job.authToken);
+    const remote = await this.services.sources.remoteImage(endpoint, String(request.glance_image_id), this.job.authToken);
     if (remote.status !== "active") throw new SourceError(`Source image status should be active instead of ${remote.status}`);
-    if (remote.size === null) throw new SourceError(`Size attribute of remote image ${String(this.request.glance_image_id)} could not be determined.`);
+    if (remote.size === null) throw new SourceError(`Size attribute of remote image ${String(request.glance_image_id)} could not be determined.`);
     this.expected = { size: remote.size, sha512: remote.osHashAlgo === "sha512" ? remote.osHashValue : null };
     if (this.state.metadataApplied) return;
     const properties: Record<string, string> = {};
@@ -157,15 +164,14 @@ class ImportRun {
     this.image = this.check(r).image;
   }
 
-  /** Writes the data to one store: null when done, the reason when this store failed. */
-  private async importToStore(store: string, activate: boolean): Promise<string | null> {
+  /** Writes the data to one store under `key` (this delivery's claim): null when done, the reason when this store failed. */
+  private async importToStore(store: string, key: string, activate: boolean): Promise<string | null> {
     const { services, state } = this;
     const id = this.image.id;
     const target = services.stores.get(store);
     if (!target) return `Store ${store} is not available.`;
     notify(services, "image.prepare", { ...imagePayload(this.image), backend: store, ...importProperties(this.image) });
-    const { key } = this.check(await services.imports.beginWrite(id, state.taskId, store));
-    const source = await this.pluggedSource(store);
+    const source = await pluggedSource({ services, job: this.job, task: this.task, state, image: this.image, done: this.done }, store);
     const cap = services.settings.imageSizeCap;
     if (source.length !== null && source.length > cap) {
       await source.body.cancel().catch(() => {});
@@ -180,7 +186,7 @@ class ImportRun {
     });
     const heartbeat = setInterval(() => {
       this.track(
-        services.imports.renew(id, state.taskId).then((r) => {
+        services.imports.renew(id, state.taskId, this.delivery).then((r) => {
           if (r !== "ok") stop.abort(new Stop(r === "gone" ? `Image ${id} has been deleted, aborting import.` : `Import task ${state.taskId} lost its lock.`));
         }),
       );
@@ -229,54 +235,6 @@ class ImportRun {
     if (ok.activated) notify(services, "image.activate", imagePayload(ok.image));
     notifyImage(services, "image.update", ok.image);
     return null;
-  }
-
-  /**
-   * Data this import already wrote to another store, else the method's source through the
-   * image_decompression plugin when it is on (not for copy-image; not for glance-download, whose
-   * size and hash are the remote image's, compressed or not).
-   */
-  private async pluggedSource(store: string): Promise<Source> {
-    for (const [s, key] of Object.entries(this.done)) {
-      if (s === store) continue;
-      const data = await this.services.stores.get(s)?.read(key);
-      if (data) return { body: data.body, length: data.length };
-    }
-    const source = await this.openSource(store);
-    const { method } = this.state;
-    if (method === "copy-image" || method === "glance-download" || method === "location-import" || !this.services.settings.importPlugins.includes("image_decompression")) return source;
-    return this.services.sources.decompress(source, this.image.containerFormat);
-  }
-
-  /** The method's own source. */
-  private async openSource(store: string): Promise<Source> {
-    const { services, state } = this;
-    const { settings } = services;
-    switch (state.method) {
-      case "glance-direct": {
-        const staged = state.staged;
-        const data = staged ? await services.stores.get(staged.store)?.read(staged.key) : null;
-        if (!data) throw new SourceError(`The staged data of image ${this.image.id} is gone.`);
-        return { body: data.body, length: data.length };
-      }
-      case "copy-image": {
-        for (const loc of await services.images.locations(this.image.id)) {
-          if (loc.store === store) continue;
-          const data = await services.stores.get(loc.store)?.read(loc.key);
-          if (data) return { body: data.body, length: data.length };
-        }
-        throw new SourceError(`None of the stores of image ${this.image.id} could be read.`);
-      }
-      case "web-download":
-        return services.sources.open(String(this.request.uri), "web-download");
-      case "location-import":
-        return openLocation(services, this.task);
-      case "glance-download": {
-        const endpoint = settings.glanceDownloadEndpoints[String(this.request.glance_region)];
-        const url = `${endpoint}/v2/images/${String(this.request.glance_image_id)}/file`;
-        return services.sources.open(url, "glance-download", tokenHeader(this.job.authToken));
-      }
-    }
   }
 
   /** The step's answer, or Stop when the lock is gone or the image deleted. */

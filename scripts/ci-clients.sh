@@ -3,7 +3,8 @@
 #   1. the shared client scenario (glance + openstack CLIs): ../shared/anchor/client-scenario.sh
 #   2. our openstacksdk scenario: scripts/sdk-scenario.py
 #   3. the glance CLI metadefs commands: scripts/metadefs-scenario.sh
-#   4. the large-image client (upload sessions, interrupted and resumed): scripts/upload-session-scenario.sh
+#   4. the large-image client (upload sessions, interrupted and resumed), and PUT /file clients killed
+#      mid-body leaving no blob file in the service's PERSIST_DIR: scripts/upload-session-scenario.sh
 #   4b. glance cache-* commands and the locations API: scripts/cache-locations-scenario.sh
 #   5. sharing between two projects with real Keystone tokens: scripts/keystone-scenario.sh (starts
 #      Debian's keystone and a second instance of this service in AUTH_MODE=keystone, on free ports)
@@ -91,7 +92,7 @@ run_suite() { # run_suite NAME CMD...
 run_suite client-scenario bash "$SCENARIO" "$URL"
 run_suite sdk-scenario /usr/bin/python3 "$REPO/scripts/sdk-scenario.py" "$URL"
 run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
-run_suite upload-session-scenario bash "$REPO/scripts/upload-session-scenario.sh" "$URL"
+run_suite upload-session-scenario env PERSIST_DIR="$STATE/persist" bash "$REPO/scripts/upload-session-scenario.sh" "$URL"  # PERSIST_DIR: aborted uploads leave no blob file
 run_suite cache-locations-scenario bash "$REPO/scripts/cache-locations-scenario.sh" "$URL"
 run_suite browser-scenario npx --no-install node "$REPO/scripts/browser-scenario.mjs" "$URL"  # the catalog in chromium: browse, search, download, sign in, accept, upload + resume (~1 min)
 run_suite presigned-scenario bash "$REPO/scripts/presigned-scenario.sh"  # presigned part URLs against a local S3 server (own service + s3rver on free ports)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's own large-image client (`glance-upload`, upload sessions) against an endpoint:
 # a 48 MiB file in 5 MiB parts, cut off by a lost network after the first parts, resumed, verified by SHA-512.
-# usage: upload-session-scenario.sh http://127.0.0.1:9292 ; prints `N passed, N failed`.
+# With PERSIST_DIR (the service's local state folder; ci-clients.sh passes it): PUT /file clients killed
+# mid-body leave no blob file (below).
+# usage: [PERSIST_DIR=...] upload-session-scenario.sh http://127.0.0.1:9292 ; prints `N passed, N failed`.
 set -u
 URL=${1:?usage: $0 ENDPOINT_URL}; URL=${URL%/}
 cd "$(dirname "$0")/.."
@@ -16,6 +18,42 @@ SHA=$(sha512sum "$W/img.bin" | cut -d' ' -f1)
 ID=$(curl -s -X POST -H "X-Auth-Token: $TOK" -H 'Content-Type: application/json' \
   -d '{"name":"ci-upload-session","disk_format":"raw","container_format":"bare"}' "$URL/v2/images" | jq -r .id)
 [[ $ID =~ ^[0-9a-f-]{36}$ ]] && ok "image created" || { bad "image created"; echo "$PASS passed, $FAIL failed"; exit 1; }
+# An aborted PUT /file leaves no partial blob in the local R2 simulator's folder (needs the service's
+# PERSIST_DIR, which ci-clients.sh passes; blob files are PERSIST_DIR/v3/r2/<bucket>/blobs/*): a
+# client killed mid-body, chunked (after 20 MiB: one 16 MiB part already in R2's multipart upload)
+# and with Content-Length (after 15 MiB of a single streamed put); then the whole upload of the same
+# image works and adds exactly one blob file.
+if [[ -z ${PERSIST_DIR:-} ]]; then
+  echo "SKIP  aborted uploads leave no blob file (PERSIST_DIR, the service's local state folder, not given)"
+else
+  blobs() { find "$PERSIST_DIR"/v3/r2/*/blobs -type f 2>/dev/null | sort; }
+  new_blobs() { comm -13 "$W/blobs0" <(blobs); } # blob files that were not there before
+  AB=$(curl -s -X POST -H "X-Auth-Token: $TOK" -H 'Content-Type: application/json' \
+    -d '{"name":"ci-aborted-upload","disk_format":"raw","container_format":"bare"}' "$URL/v2/images" | jq -r .id)
+  blobs >"$W/blobs0"
+  for mode in chunked sized; do
+    cut=$((15 << 20)); [[ $mode == chunked ]] && cut=$((20 << 20))
+    node scripts/lib/abort-upload.mjs "$URL" "$TOK" "$AB" "$mode" $((40 << 20)) "$cut" >"$W/abort.$mode" 2>&1 & CL=$!
+    for _ in $(seq 1 240); do grep -q '^sent' "$W/abort.$mode" && [[ $(field "$AB" status) == saving ]] && break; sleep 0.25; done
+    st=$(field "$AB" status)
+    for _ in $(seq 1 80); do [[ -n $(new_blobs) ]] && break; sleep 0.25; done # the bytes reached the simulator
+    seen=$(new_blobs | wc -l)
+    kill -KILL "$CL"; wait "$CL" 2>/dev/null
+    [[ $st == saving ]] && ok "$mode: the client is killed mid-body, the upload in progress (saving; $seen blob file(s) written so far)" \
+      || bad "$mode: the client is killed mid-body, the upload in progress" "status $st; client: $(tail -c 200 "$W/abort.$mode")"
+    for _ in $(seq 1 240); do [[ $(field "$AB" status) == queued ]] && break; sleep 0.25; done
+    [[ $(field "$AB" status) == queued ]] && ok "$mode: back to queued" || bad "$mode: back to queued" "status $(field "$AB" status)"
+    for _ in $(seq 1 120); do [[ -z $(new_blobs) ]] && break; sleep 0.25; done
+    [[ -z $(new_blobs) ]] && ok "$mode: no partial blob file left" || bad "$mode: no partial blob file left" "$(new_blobs | xargs -r du -cb | tail -1)"
+  done
+  head -c $((40 << 20)) /dev/urandom >"$W/abort.bin"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "X-Auth-Token: $TOK" -H 'Content-Type: application/octet-stream' --data-binary @"$W/abort.bin" "$URL/v2/images/$AB/file")
+  for _ in $(seq 1 120); do [[ $(field "$AB" status) == active && $(new_blobs | wc -l) == 1 ]] && break; sleep 0.25; done
+  [[ $code == 204 && $(field "$AB" status) == active ]] && ok "then the whole upload works (204, active)" || bad "then the whole upload works" "PUT $code, status $(field "$AB" status)"
+  [[ $(new_blobs | wc -l) == 1 && $(new_blobs | xargs -r stat -c %s) == $((40 << 20)) ]] && ok "  exactly one new blob file, of the image's size" \
+    || bad "  exactly one new blob file, of the image's size" "$(new_blobs | xargs -r stat -c '%n %s' | tr '\n' ' ')"
+  curl -s -X DELETE -H "X-Auth-Token: $TOK" "$URL/v2/images/$AB" >/dev/null
+fi
 # The first run goes through a proxy that cuts the network after ~12 MiB (a few of the 5 MiB parts)
 # and refuses to reconnect, so the client must give up part-way; the second run (the proxy open
 # again) must resume from the state file and send only what is missing. A first run that finishes

@@ -2,10 +2,12 @@
 // wrangler.toml so the two never drift: GLANCE_DATA_API = "registry", a REGISTRY Service Binding to
 // the registry Worker's `Registry` entrypoint, and no D1 binding (the registry Worker has it).
 // Used by `npm start` (GLANCE_DATA_API=registry), `npm run deploy -- --registry` and the vitest
-// project "registry" (which keeps D1 and binds to itself: see vitest.config.ts).
+// project "registry" (which keeps D1 and binds to itself: see vitest.config.ts). The text itself is
+// scripts/registry-mode-toml.mjs.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { registryModeToml } from "./registry-mode-toml.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -18,18 +20,7 @@ export function writeRegistryModeConfig(out, { name, main = "src/index.ts", serv
   const base = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   const outDir = dirname(resolve(ROOT, out));
   const rel = (p) => relative(outDir, join(ROOT, p)) || ".";
-  const swap = (s, from, to) => {
-    const next = s.replace(from, to);
-    if (next === s) throw new Error(`registry-mode-config: wrangler.toml no longer has ${String(from)}`);
-    return next;
-  };
-  let toml = base;
-  if (name) toml = swap(toml, /^name = ".*"$/m, `name = "${name}"`);
-  toml = swap(toml, /^main = ".*"$/m, `main = "${rel(main)}"`);
-  toml = swap(toml, /^\[vars\]$/m, '[vars]\n# Data access through the registry Worker (README "The registry layer").\nGLANCE_DATA_API = "registry"');
-  if (keepD1) toml = swap(toml, /migrations_dir = "migrations"/, `migrations_dir = "${rel("migrations")}"`);
-  else toml = swap(toml, /\[\[d1_databases\]\][^[]*/, "");
-  toml += `\n[[services]]\nbinding = "REGISTRY"\nservice = "${service}"\nentrypoint = "Registry"\n`;
+  const toml = registryModeToml(base, { name, main: rel(main), service, keepD1, migrationsDir: rel("migrations") });
   mkdirSync(outDir, { recursive: true });
   writeFileSync(resolve(ROOT, out), toml);
   return out;

@@ -16,12 +16,14 @@
 #   peak RSS of each server's process tree, and of each of its processes, over the whole run
 #        (sampled every 0.2 s)
 #   the byte path's CPU per stage (npm run profile: bench/profile.mjs), unless PROFILE=0
+#   the registry layer's hop: list/show/create direct vs GLANCE_DATA_API=registry (bench/registry-hop.sh),
+#        unless REGISTRY_HOP=0
 # The SMALL_N images go in through the API; the BIG_N ones through SQL (our local D1 with
 # `wrangler d1 execute --local`, Glance's SQLite file with bench/seed-glance.py), same rows on both.
 # Prints each figure for both servers and the ratio, and writes BENCHMARKS.md (replaced each run).
 #
 # Env: RUNS=3 DUR=10 CONNS=8 THREADS=1 SIZE_MB=256 SMALL_N=100 BIG_N=100000 WARM=2 (s per endpoint)
-#      OUR_PORT=9393 GLANCE_PORT=9292 CONST_PORT=9394 PROFILE=1 WORKDIR=/tmp/glance-bench (state, payload; wiped per run)
+#      OUR_PORT=9393 GLANCE_PORT=9292 CONST_PORT=9394 PROFILE=1 REGISTRY_HOP=1 WORKDIR=/tmp/glance-bench (state, payload; wiped per run)
 #      BENCH_OUT=<repo>/BENCHMARKS.md  SHARED_DIR=<folder holding anchor/>
 # Raw wrk/curl output goes to bench/results/<timestamp>/ (git-ignored).
 # Needs: wrk, curl, jq (installed with apt-get when missing), /usr/bin/python3, the npm toolchain.
@@ -34,7 +36,7 @@ source scripts/lib/service.sh
 
 RUNS=${RUNS:-3}; DUR=${DUR:-10}; CONNS=${CONNS:-8}; THREADS=${THREADS:-1}; SIZE_MB=${SIZE_MB:-256}
 SMALL_N=${SMALL_N:-100}; BIG_N=${BIG_N:-100000}; WARM=${WARM:-2}
-OUR_PORT=${OUR_PORT:-9393}; GLANCE_PORT=${GLANCE_PORT:-9292}; CONST_PORT=${CONST_PORT:-9394}; PROFILE=${PROFILE:-1}
+OUR_PORT=${OUR_PORT:-9393}; GLANCE_PORT=${GLANCE_PORT:-9292}; CONST_PORT=${CONST_PORT:-9394}; PROFILE=${PROFILE:-1}; REGISTRY_HOP=${REGISTRY_HOP:-1}
 WORKDIR=${WORKDIR:-/tmp/glance-bench}
 OUT=${BENCH_OUT:-$REPO/BENCHMARKS.md}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -315,6 +317,20 @@ if ((PROFILE)); then
   else log "profile failed (see $RESULTS/profile.log)"; fi
 fi
 
+# The registry layer's hop (README "The registry layer"): list/show/create against npm start in
+# direct mode and with GLANCE_DATA_API=registry, side by side (bench/registry-hop.sh: its own two
+# servers, once ours and Glance are stopped).
+HOP_MD=""
+if ((REGISTRY_HOP)); then
+  [[ -n $OUR_PID ]] && stop_group "$OUR_PID" && OUR_PID=""
+  [[ -n $CONST_PID ]] && stop_group "$CONST_PID" && CONST_PID=""
+  ANCHOR=$GANCHOR bash "$SHARED/anchor/stop-glance.sh" >/dev/null 2>&1
+  log "measuring the registry layer's hop (bench/registry-hop.sh)"
+  if OUT=$RESULTS/registry-hop RUNS=$RUNS DUR=$DUR CONNS=$CONNS bash bench/registry-hop.sh >"$RESULTS/registry-hop.md" 2>"$RESULTS/registry-hop.log"; then
+    HOP_MD=$(cat "$RESULTS/registry-hop.md")
+  else log "registry hop failed (see $RESULTS/registry-hop.log)"; fi
+fi
+
 # ------------------------------------------------------------------------------------ report
 median() { # median FILE COLUMN (nan-free values only)
   [[ -f $1 ]] || { echo nan; return; }
@@ -408,6 +424,10 @@ GIB=$(awk -v mb="$SIZE_MB" 'BEGIN { printf "%.2f", mb / 1024 }')
     echo "## Profile: the byte path per stage"
     echo
     echo "$PROFILE_MD"
+    echo
+  fi
+  if [[ -n $HOP_MD ]]; then
+    echo "$HOP_MD"
     echo
   fi
   echo "## All runs"

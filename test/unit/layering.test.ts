@@ -39,7 +39,13 @@ function resolve(from: string, spec: string): string | null {
   for (const cand of [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`, base]) if (cand in files) return cand;
   return null;
 }
-const importsOf = (src: string) => [...src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']/g)].map((m) => m[1]);
+// Static imports and re-exports, side-effect imports (`import "./x"`) and dynamic `import("./x")`.
+const importsOf = (src: string) =>
+  [
+    ...src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']/g),
+    ...src.matchAll(/(?:^|\n)\s*import\s+["']([^"']+)["']/g),
+    ...src.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g),
+  ].map((m) => m[1]);
 const graph = new Map<string, string[]>();
 for (const [file, src] of Object.entries(files)) {
   graph.set(

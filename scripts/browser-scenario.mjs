@@ -5,8 +5,8 @@
 //   node scripts/browser-scenario.mjs http://127.0.0.1:9292 [SCREENSHOT_DIR]
 // Seeds images through the API, then: browse, search without JavaScript, open an image, copy a
 // command, download through the link and compare bytes (SHA-512), keyboard and labels, sign in with
-// a token, accept a shared image, upload a file in parts with the progress bar showing, reload
-// mid-upload and resume. Prints PASS/FAIL per step with its time, then "N passed, N failed".
+// a token, accept then reject a shared image, upload a file in parts with the progress bar showing,
+// reload mid-upload and resume. Prints PASS/FAIL per step with its time, then "N passed, N failed".
 // Env: CHROMIUM=/usr/bin/chromium  UPLOAD_MIB=48  UPLOAD_KBPS (upload throttle, KiB/s; default 4096)
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -178,6 +178,16 @@ try {
     check(m.status === "accepted", `member status ${m.status}`);
     await shot(page, "catalog-account");
     return "pending → accepted (checked through the API)";
+  });
+
+  await step("reject the shared image", async () => {
+    const row = page.locator(`#shared-list tr[data-image-id="${seeded.shared.id}"]`);
+    await row.getByRole("button", { name: `Reject ${seeded.shared.name}` }).click();
+    await page.locator(`#shared-list tr[data-image-id="${seeded.shared.id}"][data-member-status="rejected"]`).waitFor();
+    check(await page.locator(`#shared-list tr[data-image-id="${seeded.shared.id}"]`).getByRole("button", { name: `Reject ${seeded.shared.name}` }).isDisabled(), "Reject still enabled");
+    const m = await api("GET", `/v2/images/${seeded.shared.id}/members/${PROJ_A}`, TOKEN_B);
+    check(m.status === "rejected", `member status ${m.status}`);
+    return "accepted → rejected (checked through the API)";
   });
 
   await uploadSteps();

@@ -9,6 +9,7 @@
 #   5. sharing between two projects with real Keystone tokens: scripts/keystone-scenario.sh (starts
 #      Debian's keystone and a second instance of this service in AUTH_MODE=keystone, on free ports)
 #   6. the catalog in a real browser (Debian's chromium driven by playwright-core): scripts/browser-scenario.mjs
+#   7. webhooks delivered to a Node HTTP receiver on 127.0.0.1 (signature, retry, disable): scripts/webhooks-scenario.mjs
 # Starts the service on 127.0.0.1:$PORT (default 9292) with a fresh PERSIST_DIR, waits for it,
 # runs the scenarios, stops the service by its process group, prints the totals, exits 1 on any failure.
 # Env: PORT=9292  CI_GLANCE_CONFIG (GLANCE_CONFIG for the service)  SHARED_DIR=<folder holding anchor/>  KEEP_STATE=1 (keep state + service log)
@@ -95,6 +96,7 @@ run_suite metadefs-scenario bash "$REPO/scripts/metadefs-scenario.sh" "$URL"
 run_suite upload-session-scenario env PERSIST_DIR="$STATE/persist" bash "$REPO/scripts/upload-session-scenario.sh" "$URL"  # PERSIST_DIR: aborted uploads leave no blob file
 run_suite cache-locations-scenario bash "$REPO/scripts/cache-locations-scenario.sh" "$URL"
 run_suite browser-scenario npx --no-install node "$REPO/scripts/browser-scenario.mjs" "$URL"  # the catalog in chromium: browse, search, download, sign in, accept, upload + resume (~1 min)
+run_suite webhooks-scenario node "$REPO/scripts/webhooks-scenario.mjs" "$URL"  # to a Node receiver on 127.0.0.1 (allowed by the import filter above): signed, 500 retried after 15 s, disabled stops (~100 s)
 run_suite presigned-scenario bash "$REPO/scripts/presigned-scenario.sh"  # presigned part URLs against a local S3 server (own service + s3rver on free ports)
 run_suite fuzz npm run -s fuzz -- --url "$URL" --count 1000 --seed 1  # seeded bad/odd requests on every route family: no 5xx but 501, none slower than 10 s (~70 s)
 run_suite keystone-scenario bash "$REPO/scripts/keystone-scenario.sh"

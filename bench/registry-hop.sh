@@ -11,6 +11,7 @@ source scripts/env.sh
 source scripts/lib/service.sh
 DUR=${DUR:-10}; RUNS=${RUNS:-3}; CONNS=${CONNS:-8}
 OUT=${OUT:-$(mktemp -d /tmp/registry-hop.XXXXXX)}
+mkdir -p "$OUT"
 PY=/usr/bin/python3
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 TOKEN="hopproj:member,reader"

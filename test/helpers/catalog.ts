@@ -1,65 +1,11 @@
-import { env } from "cloudflare:workers";
 import { call } from "./api";
+import { type ImageRow, insertImages } from "./d1-images";
 
 // Helpers for the catalog tests: images inserted straight into D1, pages fetched and read back
 // (the ids they link to, their paging links), and a D1 binding that records each round trip.
 
-export interface Seed {
-  name?: string | null;
-  owner?: string | null;
-  visibility?: "public" | "private" | "shared" | "community";
-  status?: string;
-  size?: number | null;
-  created_at?: string;
-  disk_format?: string;
-  container_format?: string;
-  deleted?: boolean;
-  os_hidden?: boolean;
-  checksum?: string | null;
-  os_hash_value?: string | null;
-  tags?: string[];
-  props?: Record<string, string>;
-}
-
-const T0 = "2024-03-01T10:00:00Z";
-
-/** Inserts images with their tags and properties; returns their ids in order. */
-export async function seed(rows: Seed[]): Promise<string[]> {
-  const stmts: D1PreparedStatement[] = [];
-  const ids: string[] = [];
-  for (const r of rows) {
-    const id = crypto.randomUUID();
-    ids.push(id);
-    stmts.push(
-      env.DB.prepare(
-        `INSERT INTO images (id, name, disk_format, container_format, size, status, visibility, checksum, os_hash_algo, os_hash_value,
-           min_disk, min_ram, owner, protected, os_hidden, created_at, updated_at, deleted, deleted_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?, ?, 1)`,
-      ).bind(
-        id,
-        r.name === undefined ? "img" : r.name,
-        r.disk_format ?? "raw",
-        r.container_format ?? "bare",
-        r.size === undefined ? 1024 : r.size,
-        r.status ?? "active",
-        r.visibility ?? "public",
-        r.checksum ?? null,
-        r.os_hash_value ? "sha512" : null,
-        r.os_hash_value ?? null,
-        r.owner === undefined ? "catalog-owner" : r.owner,
-        r.os_hidden ? 1 : 0,
-        r.created_at ?? T0,
-        r.created_at ?? T0,
-        r.deleted ? 1 : 0,
-        r.deleted ? T0 : null,
-      ),
-    );
-    for (const t of r.tags ?? []) stmts.push(env.DB.prepare("INSERT INTO image_tags (image_id, value) VALUES (?, ?)").bind(id, t));
-    for (const [k, v] of Object.entries(r.props ?? {})) stmts.push(env.DB.prepare("INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)").bind(id, k, v));
-  }
-  await env.DB.batch(stmts);
-  return ids;
-}
+/** Inserts images straight into D1; unless a row says otherwise: public, owned by "catalog-owner". */
+export const seed = (rows: ImageRow[]) => insertImages(rows, { visibility: "public", owner: "catalog-owner" });
 
 const unescape = (s: string) => s.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
 

@@ -1,12 +1,12 @@
 // Building blocks for fuzz requests: odd strings, numbers and ids, percent-encoding, JSON values
 // and bodies (valid, malformed, nested, not UTF-8), content types and query strings.
 
-export const WEIRD_STRINGS = [
+const WEIRD_STRINGS = [
   "", " ", "a", "x".repeat(255), "x".repeat(256), "y".repeat(5000), "\u0000", "a\u0000b", "\ud800", "\udfff", "a\udc00b", "😀", "\u202e\u0645",
   "e\u0301", "\uffff", "\ufeff", "../../etc/passwd", "' OR 1=1 --", "\"; DROP TABLE images; --", "<script>alert(1)</script>", "%00", "%s%s%n",
   "in:a,b", "gt:2020-01-01", "null", "true", "false", "-1", "0", "1e400", "NaN", "Infinity", "0x10", "\t\n\r", "\\", "/", "~", "~0~1", "*", "{}", "[]",
 ]; // prettier-ignore
-export const NUMBERS = [0, -0, 1, -1, 1.5, 2 ** 31, 2 ** 53 + 2, -(2 ** 63), 1e308, -1e-308, 1099511627777];
+const NUMBERS = [0, -0, 1, -1, 1.5, 2 ** 31, 2 ** 53 + 2, -(2 ** 63), 1e308, -1e-308, 1099511627777];
 export const ODD_IDS = [
   "not-a-uuid", "00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-4FFF-AFFF-FFFFFFFFFFFF", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz",
   "0", "-1", "%00", "%", "%zz", "%C0%AE%C0%AE", "%ED%A0%80", "%FF%FE", "%E2%82", "%F0%9F%98%80", "..", ".", "%2e%2e", "%2F", "a%2Fb",

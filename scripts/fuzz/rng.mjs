@@ -1,7 +1,7 @@
 // Seeded randomness for the fuzzer: mulberry32, an FNV-style hash of (seed, i) and the Rng
 // helpers every request generator draws from. Request i is new Rng(hash32(seed, i)).
 
-export function mulberry32(a) {
+function mulberry32(a) {
   return () => {
     a |= 0;
     a = (a + 0x6d2b79f5) | 0;
